@@ -1,0 +1,166 @@
+// A small promise wrapper around PM2's programmatic API. Every call has a timeout because a wedged PM2
+// daemon must never wedge an activity, the sentinel or the CLI; every client is bound to one PM2_HOME
+// so tests and the demo never touch a user's own PM2 daemon by accident.
+import pm2 from 'pm2';
+import type { ProcessDescription, StartOptions } from 'pm2';
+
+export class Pm2TimeoutError extends Error {
+  override name = 'Pm2TimeoutError';
+}
+
+export class Pm2Error extends Error {
+  override name = 'Pm2Error';
+}
+
+/** What the rest of the system needs to know about one PM2 process. */
+export interface Pm2Process {
+  pmId: number;
+  name: string;
+  /** NODE_APP_INSTANCE: 0..instances-1, stable across restarts. */
+  instance: number;
+  pid: number;
+  status: string;
+  execMode: 'fork' | 'cluster';
+  restarts: number;
+  unstableRestarts: number;
+  exitCode: number | null;
+  /** ms since epoch when the current process started (PM2's pm_uptime). */
+  startedAt: number;
+  memoryBytes: number;
+  cpuPercent: number;
+}
+
+export interface Pm2BusEvent {
+  event: string;
+  manually: boolean;
+  at: number;
+  process: Pm2Process;
+}
+
+// PM2's typings omit `custom`, the constructor for a client bound to its own PM2_HOME.
+type Api = typeof pm2;
+const Pm2Api = (pm2 as unknown as { custom: new (opts: { pm2_home: string }) => Api }).custom;
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+function withTimeout<T>(what: string, ms: number, run: (cb: (err: unknown, value?: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Pm2TimeoutError(`pm2 ${what} did not answer within ${ms} ms`)), ms);
+    run((err, value) => {
+      clearTimeout(timer);
+      if (err) reject(err instanceof Error ? err : new Pm2Error(`pm2 ${what} failed: ${describeError(err)}`));
+      else resolve(value as T);
+    });
+  });
+}
+
+function describeError(err: unknown): string {
+  if (Array.isArray(err)) return err.map(describeError).join('; ');
+  if (err && typeof err === 'object' && 'message' in err) return String((err as { message: unknown }).message);
+  return String(err);
+}
+
+export function toPm2Process(desc: ProcessDescription | Record<string, any>): Pm2Process {
+  const d = desc as Record<string, any>;
+  const env = (d.pm2_env ?? d) as Record<string, any>;
+  const instance = Number(env.NODE_APP_INSTANCE ?? env.env?.NODE_APP_INSTANCE ?? 0);
+  return {
+    pmId: Number(d.pm_id ?? env.pm_id),
+    name: String(d.name ?? env.name),
+    instance: Number.isFinite(instance) ? instance : 0,
+    pid: Number(d.pid ?? env.pid ?? 0) || 0,
+    status: String(env.status ?? 'unknown'),
+    execMode: env.exec_mode === 'cluster_mode' ? 'cluster' : 'fork',
+    restarts: Number(env.restart_time ?? 0),
+    unstableRestarts: Number(env.unstable_restarts ?? 0),
+    exitCode: env.exit_code === undefined || env.exit_code === null ? null : Number(env.exit_code),
+    startedAt: Number(env.pm_uptime ?? 0),
+    memoryBytes: Number(d.monit?.memory ?? 0),
+    cpuPercent: Number(d.monit?.cpu ?? 0),
+  };
+}
+
+export class Pm2Client {
+  private connected = false;
+  private bus: any;
+
+  private constructor(
+    private readonly api: Api,
+    readonly home: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Connects to (or launches) the PM2 daemon that lives in `home`. */
+  static async connect(opts: { home: string; timeoutMs?: number }): Promise<Pm2Client> {
+    const api = new Pm2Api({ pm2_home: opts.home });
+    const client = new Pm2Client(api, opts.home, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    await withTimeout<void>('connect', client.timeoutMs, (cb) => (api as any).connect(cb));
+    client.connected = true;
+    return client;
+  }
+
+  async list(): Promise<Pm2Process[]> {
+    const list = await withTimeout<ProcessDescription[]>('list', this.timeoutMs, (cb) => this.api.list(cb));
+    return list.map(toPm2Process).sort((a, b) => a.pmId - b.pmId);
+  }
+
+  async listApp(name: string): Promise<Pm2Process[]> {
+    return (await this.list()).filter((p) => p.name === name);
+  }
+
+  async start(options: StartOptions): Promise<void> {
+    await withTimeout<unknown>(`start ${options.name ?? ''}`, this.timeoutMs, (cb) => this.api.start(options, cb));
+  }
+
+  /** Restarts one process by pm_id (a single instance of an app). */
+  async restart(pmId: number): Promise<void> {
+    await withTimeout<unknown>(`restart ${pmId}`, this.timeoutMs, (cb) => this.api.restart(pmId, cb));
+  }
+
+  /** Zero-downtime reload of a cluster-mode app: instances are replaced one at a time. */
+  async reload(name: string): Promise<void> {
+    await withTimeout<unknown>(`reload ${name}`, this.timeoutMs, (cb) => this.api.reload(name, cb));
+  }
+
+  async delete(nameOrId: string | number): Promise<void> {
+    await withTimeout<unknown>(`delete ${nameOrId}`, this.timeoutMs, (cb) => this.api.delete(nameOrId as any, cb));
+  }
+
+  /** Subscribes to process events (exit, online, restart overlimit, …) from the daemon's bus. */
+  async onProcessEvent(listener: (event: Pm2BusEvent) => void): Promise<void> {
+    if (!this.bus) {
+      this.bus = await withTimeout<any>('launchBus', this.timeoutMs, (cb) => this.api.launchBus(cb));
+    }
+    this.bus.on('process:event', (packet: any) => {
+      listener({
+        event: String(packet.event),
+        manually: Boolean(packet.manually),
+        at: Number(packet.at ?? Date.now()),
+        process: toPm2Process(packet.process ?? {}),
+      });
+    });
+  }
+
+  /** Stops the daemon itself and every process it runs (tests and `npm start` shutdown). */
+  async killDaemon(): Promise<void> {
+    await withTimeout<unknown>('killDaemon', this.timeoutMs, (cb) => this.api.killDaemon(cb));
+    this.connected = false;
+  }
+
+  async disconnect(): Promise<void> {
+    if (this.bus) {
+      try {
+        (this.api as any).Client?.sub_sock?.close?.();
+      } catch {
+        // the bus socket may already be gone with the daemon
+      }
+      this.bus = undefined;
+    }
+    if (!this.connected) return;
+    this.connected = false;
+    await withTimeout<void>('disconnect', 5_000, (cb) => {
+      this.api.disconnect();
+      cb(null);
+    }).catch(() => undefined);
+  }
+}
