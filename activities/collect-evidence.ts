@@ -1,0 +1,62 @@
+// Diagnosis evidence: PM2's view and a health probe of every instance, sampled a few times so a
+// process dying and coming back between two looks is still seen (restarts counted while watching).
+import { Context } from '@temporalio/activity';
+import { findService, instanceHealthUrl } from '../config/services';
+import { probeHealth } from '../probes/http-health';
+import type { Evidence, InstanceEvidence } from '../policy/types';
+import type { EvidenceRequest } from './types';
+import { sleep, type ActivityDeps } from './deps';
+
+export async function collectEvidence({ config, pm2 }: ActivityDeps, req: EvidenceRequest): Promise<Evidence> {
+  const service = findService(config, req.service);
+  const { samples, sampleIntervalMs, probeTimeoutMs } = config.policy.diagnosis;
+  const byPmId = new Map<number, InstanceEvidence>();
+  const firstRestarts = new Map<number, number>();
+
+  for (let n = 0; n < samples; n++) {
+    if (n > 0) await sleep(sampleIntervalMs);
+    const processes = await pm2.listApp(service.name);
+    const probes = await Promise.all(
+      processes.map((p) => probeHealth(instanceHealthUrl(service, p.instance), probeTimeoutMs)),
+    );
+    processes.forEach((p, idx) => {
+      const probe = probes[idx]!;
+      if (!firstRestarts.has(p.pmId)) firstRestarts.set(p.pmId, p.restarts);
+      const instance = byPmId.get(p.pmId) ?? {
+        pmId: p.pmId,
+        instance: p.instance,
+        execMode: p.execMode,
+        healthUrl: instanceHealthUrl(service, p.instance),
+        exitCode: p.exitCode,
+        unstableRestarts: p.unstableRestarts,
+        restartsDuringDiagnosis: 0,
+        samples: [],
+      };
+      instance.exitCode = p.exitCode;
+      instance.unstableRestarts = p.unstableRestarts;
+      instance.restartsDuringDiagnosis = p.restarts - firstRestarts.get(p.pmId)!;
+      instance.samples.push({
+        at: Date.now(),
+        status: p.status,
+        pid: p.pid,
+        restarts: p.restarts,
+        health: probe.outcome,
+        httpStatus: probe.httpStatus,
+        latencyMs: probe.latencyMs,
+        memoryBytes: p.memoryBytes,
+        cpuPercent: p.cpuPercent,
+      });
+      byPmId.set(p.pmId, instance);
+    });
+    Context.current().heartbeat({ sample: n + 1 });
+  }
+
+  return {
+    service: service.name,
+    collectedAt: new Date().toISOString(),
+    expectedInstances: service.instances,
+    serviceTags: service.tags,
+    instances: [...byPmId.values()],
+    alerts: req.alerts,
+  };
+}

@@ -1,0 +1,65 @@
+// The approved action "PM2 restart, single app": restart only the sick instances of one configured
+// service (or reload a cluster-mode app without downtime). Idempotent: a retried attempt never
+// restarts an instance twice for the same decision.
+import { Context } from '@temporalio/activity';
+import { findService } from '../config/services';
+import type { UndoRecipe } from '../signals/incident';
+import type { ActionOutcome, RestartRequest } from './types';
+import { InvalidRequestError } from './errors';
+import type { ActivityDeps } from './deps';
+
+const NOTHING_TO_UNDO: UndoRecipe = {
+  kind: 'none',
+  why: 'a restart changes no code, configuration or capacity; the same release runs with the same settings',
+};
+
+interface Progress {
+  idempotencyKey: string;
+  done: number[];
+}
+
+export async function restartInstances({ config, pm2, logger }: ActivityDeps, req: RestartRequest): Promise<ActionOutcome> {
+  const service = findService(config, req.service);
+  const processes = await pm2.listApp(service.name);
+  const owned = new Set(processes.map((p) => p.pmId));
+  const foreign = req.pmIds.filter((id) => !owned.has(id));
+  if (req.pmIds.length === 0 || foreign.length > 0) {
+    throw new InvalidRequestError(
+      `restart of ${service.name} refused: pm_id ${foreign.join(',') || '(none given)'} is not an instance of ${service.name}`,
+    );
+  }
+
+  const ctx = Context.current();
+  const previous = ctx.info.heartbeatDetails as Progress | undefined;
+  const done = new Set(previous?.idempotencyKey === req.idempotencyKey ? previous.done : []);
+  // After a worker crash the heartbeat may be lost; a process started after this action was first
+  // scheduled has already been restarted by it (or by PM2), so restarting it again would double-act.
+  const alreadyFresh = (startedAt: number) => ctx.info.attempt > 1 && startedAt >= ctx.info.scheduledTimestampMs;
+
+  if (req.reload) {
+    if (done.size > 0 || processes.every((p) => alreadyFresh(p.startedAt))) {
+      return { performed: false, summary: `already reloaded ${service.name} for ${req.idempotencyKey}`, undo: NOTHING_TO_UNDO };
+    }
+    await pm2.reload(service.name);
+    ctx.heartbeat({ idempotencyKey: req.idempotencyKey, done: [...owned] } satisfies Progress);
+    logger.info({ service: service.name, key: req.idempotencyKey }, 'reloaded');
+    return { performed: true, summary: `reloaded every ${service.name} instance without downtime`, undo: NOTHING_TO_UNDO };
+  }
+
+  const lines: string[] = [];
+  for (const pmId of req.pmIds) {
+    const before = processes.find((p) => p.pmId === pmId)!;
+    if (done.has(pmId) || alreadyFresh(before.startedAt)) {
+      lines.push(`pm_id ${pmId} already restarted for this attempt`);
+      continue;
+    }
+    await pm2.restart(pmId);
+    done.add(pmId);
+    ctx.heartbeat({ idempotencyKey: req.idempotencyKey, done: [...done] } satisfies Progress);
+    const after = (await pm2.listApp(service.name)).find((p) => p.pmId === pmId);
+    lines.push(`restarted pm_id ${pmId} (pid ${before.pid || 'none'} → ${after?.pid || 'none'}, was ${before.status})`);
+  }
+  logger.info({ service: service.name, key: req.idempotencyKey, lines }, 'restarted');
+  const performed = lines.some((l) => l.startsWith('restarted'));
+  return { performed, summary: lines.join('; '), undo: NOTHING_TO_UNDO };
+}

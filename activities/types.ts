@@ -1,0 +1,41 @@
+// Inputs and outputs of the activities, shared with the workflow (types only).
+import type { UndoRecipe } from '../signals/incident';
+import type { Evidence } from '../policy/types';
+
+export interface EvidenceRequest {
+  service: string;
+  alerts: Evidence['alerts'];
+}
+
+export interface RestartRequest {
+  service: string;
+  pmIds: number[];
+  /** Same key on a retried activity → the restart is not done twice. */
+  idempotencyKey: string;
+  /** Zero-downtime reload of a cluster-mode app instead of per-instance restarts. */
+  reload: boolean;
+}
+
+export interface ActionOutcome {
+  performed: boolean;
+  summary: string;
+  undo: UndoRecipe;
+}
+
+export interface VerifyRequest {
+  service: string;
+  pmIds: number[];
+}
+
+export interface Verdict {
+  healthy: boolean;
+  summary: string;
+}
+
+export interface PageRequest {
+  incidentId: string;
+  workflowId: string;
+  service: string;
+  reason: string;
+  details: string[];
+}

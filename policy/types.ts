@@ -1,0 +1,85 @@
+// The vocabulary shared by diagnosis, classification, the gate and the actions. Types only: the
+// workflow imports these, so nothing here may touch I/O.
+import type { RiskFlag } from '../signals/alert';
+
+/** The thirteen pre-approved incident classes of the specification. */
+export const INCIDENT_CLASSES = [
+  'process-crash',
+  'memory-leak',
+  'cpu-spike',
+  'disk-pressure',
+  'node-reboot',
+  'unhealthy-health-check',
+  'failed-startup',
+  'deadlock',
+  'route-timeout',
+  'bad-deploy',
+  'upstream-failure',
+  'dns-failure',
+  'lb-imbalance',
+] as const;
+export type IncidentClass = (typeof INCIDENT_CLASSES)[number];
+
+export type Severity = 'low' | 'medium' | 'high';
+export type AutomationMode = 'auto' | 'observe' | 'frozen';
+
+/** How one health probe ended: refused (nothing listening) and timeout (hung) mean different things. */
+export type ProbeOutcome = 'ok' | 'refused' | 'timeout' | 'unhealthy' | 'error';
+
+export interface InstanceSample {
+  at: number;
+  status: string;
+  pid: number;
+  restarts: number;
+  health: ProbeOutcome;
+  httpStatus: number | null;
+  latencyMs: number;
+  memoryBytes: number;
+  cpuPercent: number;
+}
+
+export interface InstanceEvidence {
+  pmId: number;
+  instance: number;
+  execMode: 'fork' | 'cluster';
+  healthUrl: string;
+  exitCode: number | null;
+  unstableRestarts: number;
+  /** PM2 restarts counted while diagnosis watched: > 0 means it is dying right now. */
+  restartsDuringDiagnosis: number;
+  samples: InstanceSample[];
+}
+
+export interface Evidence {
+  service: string;
+  collectedAt: string;
+  expectedInstances: number;
+  serviceTags: string[];
+  instances: InstanceEvidence[];
+  alerts: { names: string[]; count: number; risk: RiskFlag[]; instances: number[] };
+}
+
+export type ActionName = 'pm2-restart' | 'pm2-reload';
+
+/** The policy in force when a diagnosis was made; recorded in history with it. */
+export interface PolicySnapshot {
+  mode: AutomationMode;
+  confidenceThreshold: number;
+  maxFailedAttempts: number;
+}
+
+export interface Diagnosis {
+  signatureId: string;
+  /** null when nothing is wrong any more (healthy) or nothing matched (unclear). */
+  class: IncidentClass | null;
+  healthy: boolean;
+  severity: Severity;
+  confidence: number;
+  /** Sentences a human reads in the Web UI: what was seen and why it led here. */
+  reasons: string[];
+  riskFlags: RiskFlag[];
+  /** pm_ids of the instances that need the action. */
+  affectedPmIds: number[];
+  playbook: ActionName[];
+  policy: PolicySnapshot;
+}

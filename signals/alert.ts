@@ -1,0 +1,32 @@
+// The normalised alert: what every source (Alertmanager, Grafana, generic JSON, the sentinel) becomes
+// before it reaches an incident. Validated again inside the workflow's `alert` handler.
+import { z } from 'zod';
+
+export const RISK_FLAGS = ['security', 'data-consistency', 'auth', 'billing'] as const;
+export const riskFlagSchema = z.enum(RISK_FLAGS);
+export type RiskFlag = z.infer<typeof riskFlagSchema>;
+
+export const ALERT_SOURCES = ['alertmanager', 'grafana', 'generic', 'sentinel'] as const;
+
+const stringMap = z.record(z.string(), z.string().max(4096));
+
+export const alertSchema = z.object({
+  source: z.enum(ALERT_SOURCES),
+  /** Configured service (PM2 app name) the alert is about. */
+  service: z.string().min(1).max(63),
+  /** Alert name as the source calls it, e.g. "InstanceHealthTimeout". */
+  name: z.string().min(1).max(200),
+  status: z.enum(['firing', 'resolved']),
+  /** NODE_APP_INSTANCE of the instance concerned, when the alert names one. */
+  instance: z.number().int().min(0).max(1024).optional(),
+  summary: z.string().max(4096).default(''),
+  labels: stringMap.default({}),
+  annotations: stringMap.default({}),
+  risk: z.array(riskFlagSchema).default([]),
+  startsAt: z.string().max(64),
+  /** Stable identity of the alert at its source, used to count duplicates. */
+  fingerprint: z.string().min(1).max(200),
+});
+
+export type Alert = z.infer<typeof alertSchema>;
+export type AlertInput = z.input<typeof alertSchema>;

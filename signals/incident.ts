@@ -1,0 +1,117 @@
+// Shapes the outside world reads from an incident: its input, the `status` and `timeline` queries
+// and the final report. The CLI, tests and dashboards depend on these; change them only with the docs.
+import type { Alert } from './alert';
+import type { ActionName, IncidentClass, Severity } from '../policy/types';
+
+export interface IncidentInput {
+  /** Stable key of the open incident: `<service>.<group>`; the workflow id is `incident-<key>`. */
+  key: string;
+  service: string;
+  alert: Alert;
+}
+
+export type IncidentPhase =
+  | 'diagnosing'
+  | 'acting'
+  | 'verifying'
+  | 'awaiting-approval'
+  | 'paused'
+  | 'human-control'
+  | 'escalated'
+  | 'reverting'
+  | 'closed';
+
+export type IncidentOutcome = 'auto-resolved' | 'recovered-without-action' | 'resolved-by-human';
+
+/** How to undo an action; `none` says why nothing needs undoing. */
+export type UndoRecipe = { kind: 'none'; why: string };
+
+export interface ActionRecord {
+  action: ActionName;
+  attempt: number;
+  idempotencyKey: string;
+  pmIds: number[];
+  startedAt: string;
+  endedAt: string;
+  performed: boolean;
+  /** Set when the action itself failed (after its retries), as opposed to failing verification. */
+  error: string | null;
+  summary: string;
+  undo: UndoRecipe;
+  verified: boolean | null;
+  verification: string | null;
+  undone: boolean;
+}
+
+export interface HumanAct {
+  operator: string;
+  signal: string;
+  at: string;
+  reason?: string;
+}
+
+export interface TimelineEntry {
+  at: string;
+  kind: string;
+  summary: string;
+  operator?: string;
+}
+
+export interface IncidentStatus {
+  incidentId: string;
+  workflowId: string;
+  key: string;
+  service: string;
+  phase: IncidentPhase;
+  class: IncidentClass | null;
+  severity: Severity | null;
+  confidence: number | null;
+  outcome: IncidentOutcome | null;
+  paused: boolean;
+  pausedBy: string | null;
+  controller: string | null;
+  frozen: boolean;
+  escalation: { reason: string; at: string } | null;
+  pendingApproval: { action: ActionName; reason: string } | null;
+  failedAttempts: number;
+  actions: ActionRecord[];
+  alerts: { received: number; firing: number; resolved: number; lastName: string };
+  startedAt: string;
+  detectedAt: string;
+  updatedAt: string;
+}
+
+export interface IncidentReport {
+  incidentId: string;
+  workflowId: string;
+  runId: string;
+  key: string;
+  service: string;
+  class: IncidentClass | null;
+  signatureId: string | null;
+  severity: Severity | null;
+  confidence: number | null;
+  outcome: IncidentOutcome;
+  reasons: string[];
+  actions: ActionRecord[];
+  failedAttempts: number;
+  escalation: { reason: string; at: string } | null;
+  humans: HumanAct[];
+  alertsReceived: number;
+  detectedAt: string;
+  startedAt: string;
+  endedAt: string;
+  /** From the first sign of the fault (alert start) to verified recovery or human resolution. */
+  ttrSeconds: number;
+  resolution: { operator: string; rootCause?: string; fix?: string } | null;
+}
+
+/** Incident IDs are short, sortable by day and derived from the first run id, so ingress and workflow agree. */
+export function incidentIdFor(firstRunId: string, startedAt: Date): string {
+  const day = startedAt.toISOString().slice(0, 10).replace(/-/g, '');
+  return `INC-${day}-${firstRunId.replace(/-/g, '').slice(0, 8)}`;
+}
+
+export function workflowIdFor(key: string): string {
+  return `incident-${key}`;
+}

@@ -1,0 +1,314 @@
+// All state of one incident in one plain class. Signal handlers call exactly one method here; the
+// workflow reads it at step boundaries. Pure and deterministic: time comes from the workflow's clock.
+import { alertSchema, type Alert, type RiskFlag } from '../signals/alert';
+import { humanSignalPayloads, type HumanSignalName, type ResolvePayload } from '../signals/human';
+import type {
+  ActionRecord,
+  HumanAct,
+  IncidentInput,
+  IncidentOutcome,
+  IncidentPhase,
+  IncidentReport,
+  IncidentStatus,
+  TimelineEntry,
+} from '../signals/incident';
+import type { ActionName, Diagnosis, Evidence } from '../policy/types';
+
+/** Why automation may not take its next step right now; null means it may. */
+export type Hold = 'closed' | 'reverting' | 'escalated' | 'human-control' | 'paused' | 'awaiting-approval';
+
+/** Alert timeline entries are kept for the first few fingerprints only, so a storm cannot bloat state. */
+const MAX_DISTINCT_ALERTS_IN_TIMELINE = 50;
+
+export class IncidentState {
+  /** Bumped on every change, so the workflow can wait for "anything happened". */
+  version = 0;
+  step: 'diagnosing' | 'acting' | 'verifying' = 'diagnosing';
+  waitingFor: Hold | null = null;
+  paused: { by: string } | null = null;
+  controller: string | null = null;
+  frozen = false;
+  escalation: { reason: string; at: string } | null = null;
+  pendingApproval: { action: ActionName; reason: string } | null = null;
+  approval: 'approved' | 'rejected' | null = null;
+  revertsRequested = 0;
+  revertsDone = 0;
+  failedAttempts = 0;
+  attempts = 0;
+  diagnosis: Diagnosis | null = null;
+  /** Last search-attribute values sent, so unchanged ones are not upserted again. */
+  publishedAttributes = '';
+  readonly actions: ActionRecord[] = [];
+  readonly humans: HumanAct[] = [];
+  readonly timeline: TimelineEntry[] = [];
+  resolution: { operator: string; rootCause?: string; fix?: string } | null = null;
+  outcome: IncidentOutcome | null = null;
+  endedAt: string | null = null;
+  private readonly alertFingerprints = new Map<string, Alert['status']>();
+  private readonly alertNames = new Set<string>();
+  private readonly alertInstances = new Set<number>();
+  private readonly riskFlags = new Set<RiskFlag>();
+  private alertsReceived = 0;
+  private lastAlertName: string;
+  private updatedAt: string;
+
+  constructor(
+    readonly input: IncidentInput,
+    readonly incidentId: string,
+    readonly workflowId: string,
+    readonly runId: string,
+    readonly startedAt: string,
+  ) {
+    this.lastAlertName = input.alert.name;
+    this.updatedAt = startedAt;
+    this.note('detected', `Detected by ${input.alert.source}: ${input.alert.name} on ${input.service}. ${input.alert.summary}`.trim());
+    this.countAlert(input.alert);
+  }
+
+  get service(): string {
+    return this.input.service;
+  }
+
+  get detectedAt(): string {
+    const t = Date.parse(this.input.alert.startsAt);
+    return Number.isFinite(t) && t <= Date.parse(this.startedAt) ? new Date(t).toISOString() : this.startedAt;
+  }
+
+  get closed(): boolean {
+    return this.outcome !== null;
+  }
+
+  /** The step boundary rule: humans and escalations always win over automation. */
+  hold(): Hold | null {
+    if (this.closed) return 'closed';
+    if (this.revertsRequested > this.revertsDone) return 'reverting';
+    if (this.frozen) return 'escalated';
+    if (this.controller) return 'human-control';
+    if (this.paused) return 'paused';
+    if (this.pendingApproval) return 'awaiting-approval';
+    return null;
+  }
+
+  phase(): IncidentPhase {
+    if (this.closed) return 'closed';
+    if (this.revertsRequested > this.revertsDone) return 'reverting';
+    if (this.waitingFor && this.waitingFor !== 'closed') return this.waitingFor;
+    return this.step;
+  }
+
+  // ---- inbound messages (one method per signal) ----
+
+  receiveAlert(raw: unknown): void {
+    const parsed = alertSchema.safeParse(raw);
+    if (!parsed.success) {
+      this.note('signal-rejected', `Ignored an invalid alert signal: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      return;
+    }
+    this.countAlert(parsed.data);
+  }
+
+  receiveHuman(signal: HumanSignalName, raw: unknown): void {
+    const parsed = humanSignalPayloads[signal].safeParse(raw);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
+      this.note('signal-rejected', `Ignored ${signal}: ${problems}. Send a JSON object like {"operator":"alice"}.`);
+      return;
+    }
+    const { operator, reason } = parsed.data;
+    this.humans.push({ operator, signal, at: this.now(), ...(reason ? { reason } : {}) });
+    const said = reason ? ` (${reason})` : '';
+    switch (signal) {
+      case 'pause':
+        this.paused = { by: operator };
+        this.note('paused', `${operator} paused automation${said}; it stops at the next step boundary.`, operator);
+        break;
+      case 'resume':
+        this.paused = null;
+        this.note('resumed', `${operator} resumed automation${said}.`, operator);
+        break;
+      case 'takeOver':
+        this.controller = operator;
+        this.note('taken-over', `${operator} took control${said}; no automatic action runs until release.`, operator);
+        break;
+      case 'release':
+        this.release(operator, said);
+        break;
+      case 'approve':
+      case 'reject':
+        this.decideApproval(signal, operator, said);
+        break;
+      case 'resolve':
+        this.resolveByHuman(parsed.data as ResolvePayload);
+        break;
+      case 'revert':
+        this.revertsRequested++;
+        this.note('revert-requested', `${operator} asked to revert every recorded action${said}.`, operator);
+        break;
+    }
+  }
+
+  // ---- what the workflow records ----
+
+  note(kind: string, summary: string, operator?: string): void {
+    this.updatedAt = this.now();
+    this.version++;
+    this.timeline.push({ at: this.updatedAt, kind, summary, ...(operator ? { operator } : {}) });
+  }
+
+  recordDiagnosis(diagnosis: Diagnosis): void {
+    this.diagnosis = diagnosis;
+    const what = diagnosis.healthy ? 'healthy' : (diagnosis.class ?? 'unclear');
+    this.note(
+      'classified',
+      `Classified as ${what} (signature ${diagnosis.signatureId}, severity ${diagnosis.severity}, confidence ${diagnosis.confidence.toFixed(2)}): ${diagnosis.reasons.join(' ')}`,
+    );
+  }
+
+  escalate(reason: string): void {
+    this.frozen = true;
+    this.pendingApproval = null;
+    this.escalation = { reason, at: this.now() };
+    this.note('escalated', `Escalated to a human and froze automation: ${reason}`);
+  }
+
+  requestApproval(action: ActionName, reason: string): void {
+    this.pendingApproval = { action, reason };
+    this.approval = null;
+    this.note('awaiting-approval', `Follow-up action ${action} needs approval: ${reason}. Signal approve or reject.`);
+  }
+
+  close(outcome: IncidentOutcome, summary: string): void {
+    this.outcome = outcome;
+    this.endedAt = this.now();
+    this.note('closed', summary);
+  }
+
+  /** What the alerts said, handed to diagnosis as part of the evidence. */
+  alertFacts(): Evidence['alerts'] {
+    return {
+      names: [...this.alertNames],
+      count: this.alertsReceived,
+      risk: [...this.riskFlags],
+      instances: [...this.alertInstances],
+    };
+  }
+
+  status(): IncidentStatus {
+    const d = this.diagnosis;
+    const firing = [...this.alertFingerprints.values()].filter((s) => s === 'firing').length;
+    return {
+      incidentId: this.incidentId,
+      workflowId: this.workflowId,
+      key: this.input.key,
+      service: this.service,
+      phase: this.phase(),
+      class: d?.class ?? null,
+      severity: d?.severity ?? null,
+      confidence: d?.confidence ?? null,
+      outcome: this.outcome,
+      paused: this.paused !== null,
+      pausedBy: this.paused?.by ?? null,
+      controller: this.controller,
+      frozen: this.frozen,
+      escalation: this.escalation,
+      pendingApproval: this.pendingApproval,
+      failedAttempts: this.failedAttempts,
+      actions: this.actions,
+      alerts: {
+        received: this.alertsReceived,
+        firing,
+        resolved: this.alertFingerprints.size - firing,
+        lastName: this.lastAlertName,
+      },
+      startedAt: this.startedAt,
+      detectedAt: this.detectedAt,
+      updatedAt: this.updatedAt,
+    };
+  }
+
+  report(): IncidentReport {
+    const endedAt = this.endedAt ?? this.now();
+    const d = this.diagnosis;
+    return {
+      incidentId: this.incidentId,
+      workflowId: this.workflowId,
+      runId: this.runId,
+      key: this.input.key,
+      service: this.service,
+      class: d?.class ?? null,
+      signatureId: d?.signatureId ?? null,
+      severity: d?.severity ?? null,
+      confidence: d?.confidence ?? null,
+      outcome: this.outcome ?? 'resolved-by-human',
+      reasons: d?.reasons ?? [],
+      actions: this.actions,
+      failedAttempts: this.failedAttempts,
+      escalation: this.escalation,
+      humans: this.humans,
+      alertsReceived: this.alertsReceived,
+      detectedAt: this.detectedAt,
+      startedAt: this.startedAt,
+      endedAt,
+      ttrSeconds: Math.max(0, (Date.parse(endedAt) - Date.parse(this.detectedAt)) / 1000),
+      resolution: this.resolution,
+    };
+  }
+
+  // ---- internals ----
+
+  private now(): string {
+    return new Date().toISOString();
+  }
+
+  private countAlert(alert: Alert): void {
+    this.alertsReceived++;
+    this.lastAlertName = alert.name;
+    this.alertNames.add(alert.name);
+    if (alert.instance !== undefined) this.alertInstances.add(alert.instance);
+    for (const flag of alert.risk) this.riskFlags.add(flag);
+    const previous = this.alertFingerprints.get(alert.fingerprint);
+    if (previous === alert.status) {
+      this.version++;
+      return;
+    }
+    if (previous === undefined && this.alertFingerprints.size >= MAX_DISTINCT_ALERTS_IN_TIMELINE) {
+      this.version++;
+      return;
+    }
+    this.alertFingerprints.set(alert.fingerprint, alert.status);
+    if (this.alertsReceived > 1) {
+      this.note('alert', `Alert ${alert.status}: ${alert.name} from ${alert.source}${alert.instance !== undefined ? ` (instance ${alert.instance})` : ''}.`);
+    }
+  }
+
+  private release(operator: string, said: string): void {
+    const wasFrozen = this.frozen;
+    this.controller = null;
+    this.frozen = false;
+    this.pendingApproval = null;
+    // A human who releases an escalated incident gives automation a fresh budget of attempts.
+    if (wasFrozen) this.failedAttempts = 0;
+    this.note('released', `${operator} handed control back to automation${said}${wasFrozen ? '; the attempt budget starts again' : ''}.`, operator);
+  }
+
+  private decideApproval(signal: 'approve' | 'reject', operator: string, said: string): void {
+    if (!this.pendingApproval) {
+      this.note('signal-ignored', `${operator} sent ${signal} but nothing awaits approval.`, operator);
+      return;
+    }
+    this.approval = signal === 'approve' ? 'approved' : 'rejected';
+    const action = this.pendingApproval.action;
+    this.pendingApproval = null;
+    this.note(this.approval, `${operator} ${this.approval} ${action}${said}.`, operator);
+  }
+
+  private resolveByHuman(payload: ResolvePayload): void {
+    this.resolution = {
+      operator: payload.operator,
+      ...(payload.rootCause ? { rootCause: payload.rootCause } : {}),
+      ...(payload.fix ? { fix: payload.fix } : {}),
+    };
+    const cause = payload.rootCause ? ` Root cause: ${payload.rootCause}.` : '';
+    this.close('resolved-by-human', `${payload.operator} resolved the incident.${cause}`);
+  }
+}

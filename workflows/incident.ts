@@ -1,0 +1,287 @@
+// incidentWorkflow: one open incident, from the first alert to its report.
+//   detect (the alert that started us) → diagnose → classify → gate → act → verify → report
+// Deterministic: every observation and every change to production is an activity; this file decides.
+// Humans win at every step boundary: pause, takeOver, escalation and revert are checked before each step.
+import {
+  ActivityFailure,
+  condition,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { RetryPolicy, SearchAttributeUpdatePair } from '@temporalio/common';
+import type { Activities } from '../activities';
+import { alertSignal, humanSignals, statusQuery, timelineQuery } from '../signals/contract';
+import { HUMAN_SIGNALS } from '../signals/human';
+import { incidentIdFor, type ActionRecord, type IncidentInput, type IncidentReport } from '../signals/incident';
+import {
+  IncidentClass,
+  IncidentConfidence,
+  IncidentOutcome,
+  IncidentPhase,
+  IncidentService,
+  IncidentSeverity,
+} from '../signals/search-attributes';
+import type { ActionName, Diagnosis } from '../policy/types';
+import { decide, type Decision } from './gate';
+import { IncidentState } from './incident-state';
+
+// Retries absorb transient infrastructure errors (a PM2 socket hiccup); they are not recovery attempts.
+const transient: RetryPolicy = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 5 };
+const terminal = ['UnknownServiceError', 'InvalidRequestError'];
+
+const observe = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { ...transient, nonRetryableErrorTypes: terminal },
+});
+const change = proxyActivities<Activities>({
+  startToCloseTimeout: '60s',
+  retry: { ...transient, maximumAttempts: 3, nonRetryableErrorTypes: terminal },
+});
+const judge = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  heartbeatTimeout: '15s',
+  retry: { ...transient, nonRetryableErrorTypes: terminal },
+});
+// Reports and pages must eventually get out, however long the ledger or pager is down.
+const tell = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: terminal },
+});
+
+/** Diagnose-and-act rounds before the workflow admits it is going in circles and asks a human. */
+const MAX_ROUNDS = 10;
+
+export async function incidentWorkflow(input: IncidentInput): Promise<IncidentReport> {
+  const incident = openIncident(input);
+  listenTo(incident);
+  publish(incident);
+
+  for (let round = 1; await stepBoundary(incident); round++) {
+    if (round > MAX_ROUNDS) {
+      await escalate(incident, `no resolution after ${MAX_ROUNDS} rounds of diagnosis`);
+      continue;
+    }
+    const diagnosis = await diagnose(incident);
+    const decision = decide({ diagnosis, failedAttempts: incident.failedAttempts, followUp: incident.approval });
+    await carryOut(incident, decision);
+  }
+  return await report(incident);
+}
+
+function openIncident(input: IncidentInput): IncidentState {
+  const info = workflowInfo();
+  const incidentId = incidentIdFor(info.firstExecutionRunId, info.startTime);
+  return new IncidentState(input, incidentId, info.workflowId, info.runId, info.startTime.toISOString());
+}
+
+function listenTo(incident: IncidentState): void {
+  setHandler(alertSignal, (payload) => incident.receiveAlert(payload));
+  for (const name of HUMAN_SIGNALS) setHandler(humanSignals[name], (payload) => incident.receiveHuman(name, payload));
+  setHandler(statusQuery, () => incident.status());
+  setHandler(timelineQuery, () => incident.timeline);
+}
+
+// ---- the steps ----
+
+async function diagnose(incident: IncidentState): Promise<Diagnosis> {
+  incident.step = 'diagnosing';
+  publish(incident);
+  const evidence = await observe.collectEvidence.executeWithOptions(
+    { summary: `Collect evidence for ${incident.service}: PM2 state and health probes of every instance` },
+    [{ service: incident.service, alerts: incident.alertFacts() }],
+  );
+  const diagnosis = await observe.classifyEvidence.executeWithOptions(
+    { summary: `Classify ${incident.service}: match the evidence against the signature catalog` },
+    [evidence],
+  );
+  incident.recordDiagnosis(diagnosis);
+  publish(incident);
+  return diagnosis;
+}
+
+async function carryOut(incident: IncidentState, decision: Decision): Promise<void> {
+  switch (decision.kind) {
+    case 'escalate':
+      return escalate(incident, decision.reason);
+    case 'observe':
+      incident.note('planned', `Would run ${decision.action}; taking no action. ${decision.reason}`);
+      return escalate(incident, decision.reason);
+    case 'await-approval':
+      incident.requestApproval(decision.action, decision.reason);
+      return;
+    case 'verify-only':
+      return confirmRecoveredWithoutAction(incident, decision.reason);
+    case 'act':
+      return remediate(incident, decision.action, decision.reason);
+  }
+}
+
+/** One remediation attempt: act, then verify. A failed verification counts towards the fail-twice rule. */
+async function remediate(incident: IncidentState, action: ActionName, reason: string): Promise<void> {
+  incident.note('decided', `Decided: ${reason}.`);
+  if (!(await stepBoundary(incident))) return;
+  const record = await act(incident, action);
+  if (record.error) {
+    incident.failedAttempts++;
+    incident.note('attempt-failed', `Attempt ${incident.attempts} could not act (${incident.failedAttempts} failed so far): ${record.error}`);
+    return;
+  }
+  if (!(await stepBoundary(incident))) return;
+  const verdict = await verify(incident, record.pmIds);
+  record.verified = verdict.healthy;
+  record.verification = verdict.summary;
+  if (verdict.healthy) {
+    incident.close('auto-resolved', `Resolved automatically by ${action}; verified: ${verdict.summary}`);
+    return;
+  }
+  incident.failedAttempts++;
+  incident.note('attempt-failed', `Attempt ${incident.attempts} failed verification (${incident.failedAttempts} failed so far): ${verdict.summary}`);
+}
+
+async function act(incident: IncidentState, action: ActionName): Promise<ActionRecord> {
+  incident.step = 'acting';
+  incident.attempts++;
+  incident.approval = null;
+  publish(incident);
+  const pmIds = incident.diagnosis?.affectedPmIds ?? [];
+  const idempotencyKey = `${incident.incidentId}/attempt-${incident.attempts}/${action}`;
+  const startedAt = new Date().toISOString();
+  const record: ActionRecord = {
+    action,
+    attempt: incident.attempts,
+    idempotencyKey,
+    pmIds,
+    startedAt,
+    endedAt: startedAt,
+    performed: false,
+    error: null,
+    summary: '',
+    undo: { kind: 'none', why: 'not performed' },
+    verified: null,
+    verification: null,
+    undone: false,
+  };
+  try {
+    const outcome = await change.restartInstances.executeWithOptions(
+      { summary: `${action} ${incident.service} pm_id ${pmIds.join(',')} (attempt ${incident.attempts})` },
+      [{ service: incident.service, pmIds, idempotencyKey, reload: action === 'pm2-reload' }],
+    );
+    Object.assign(record, { performed: outcome.performed, summary: outcome.summary, undo: outcome.undo });
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    record.error = err.cause?.message ?? err.message;
+    record.summary = `failed: ${record.error}`;
+  }
+  record.endedAt = new Date().toISOString();
+  incident.actions.push(record);
+  incident.note('acted', `${action} on pm_id ${pmIds.join(',')}: ${record.summary}`);
+  return record;
+}
+
+async function verify(incident: IncidentState, pmIds: number[]) {
+  incident.step = 'verifying';
+  publish(incident);
+  const verdict = await judge.verifyRecovery.executeWithOptions(
+    { summary: `Verify ${incident.service}: health restored and no new restarts over the verification window` },
+    [{ service: incident.service, pmIds }],
+  );
+  incident.note('verified', `${verdict.healthy ? 'Healthy' : 'Not healthy'}: ${verdict.summary}`);
+  return verdict;
+}
+
+async function confirmRecoveredWithoutAction(incident: IncidentState, reason: string): Promise<void> {
+  incident.note('decided', `Decided: no action, ${reason}.`);
+  if (!(await stepBoundary(incident))) return;
+  const verdict = await verify(incident, []);
+  if (verdict.healthy) {
+    incident.close('recovered-without-action', `Recovered without any action; verified: ${verdict.summary}`);
+  }
+}
+
+/** Mandatory stop: freeze automation, page a human, and wait for resolve, release or revert. */
+async function escalate(incident: IncidentState, reason: string): Promise<void> {
+  incident.escalate(reason);
+  publish(incident);
+  await tell.pageHumans.executeWithOptions({ summary: `Page on-call for ${incident.service}: ${reason}` }, [
+    {
+      incidentId: incident.incidentId,
+      workflowId: incident.workflowId,
+      service: incident.service,
+      reason,
+      details: incident.diagnosis?.reasons ?? [],
+    },
+  ]);
+}
+
+/** Runs the recorded undos, newest first; a restart records that it has nothing to undo. */
+function revertActions(incident: IncidentState): void {
+  for (const record of [...incident.actions].reverse()) {
+    if (record.undone || !record.performed) continue;
+    record.undone = true;
+    incident.note('reverted', `Reverted ${record.action} (attempt ${record.attempt}): ${record.undo.why}`);
+  }
+  incident.revertsDone = incident.revertsRequested;
+}
+
+async function report(incident: IncidentState): Promise<IncidentReport> {
+  publish(incident);
+  const result = incident.report();
+  await tell.publishReport.executeWithOptions(
+    { summary: `Report ${result.incidentId}: ${result.outcome}, ${result.class ?? 'unclassified'}, TTR ${result.ttrSeconds.toFixed(1)} s` },
+    [result],
+  );
+  return result;
+}
+
+// ---- boundaries and observability ----
+
+/**
+ * The step boundary: returns true when automation may take its next step, false once the incident is
+ * closed. While a human holds it (pause, takeOver, escalation, approval) it waits here and reverts run here.
+ */
+async function stepBoundary(incident: IncidentState): Promise<boolean> {
+  for (;;) {
+    const hold = incident.hold();
+    if (hold === 'closed') return false;
+    if (hold === 'reverting') {
+      revertActions(incident);
+      continue;
+    }
+    incident.waitingFor = hold;
+    publish(incident);
+    if (hold === null) return true;
+    const seen = incident.version;
+    await condition(() => incident.version !== seen);
+  }
+}
+
+function publish(incident: IncidentState): void {
+  const s = incident.status();
+  const pairs: SearchAttributeUpdatePair[] = [
+    { key: IncidentService, value: s.service },
+    { key: IncidentPhase, value: s.phase },
+    ...(s.class ? [{ key: IncidentClass, value: s.class }] : []),
+    ...(s.severity ? [{ key: IncidentSeverity, value: s.severity }] : []),
+    ...(s.confidence !== null ? [{ key: IncidentConfidence, value: s.confidence }] : []),
+    ...(s.outcome ? [{ key: IncidentOutcome, value: s.outcome }] : []),
+  ];
+  const fingerprint = JSON.stringify(pairs.map((p) => p.value));
+  if (fingerprint === incident.publishedAttributes) return;
+  incident.publishedAttributes = fingerprint;
+  upsertSearchAttributes(pairs);
+  setCurrentDetails(
+    [
+      `**${s.incidentId}** · ${s.service} · phase **${s.phase}**`,
+      s.class ? `class ${s.class}, severity ${s.severity}, confidence ${s.confidence?.toFixed(2)}` : 'not yet classified',
+      s.escalation ? `escalated: ${s.escalation.reason}` : '',
+      s.controller ? `controlled by ${s.controller}` : '',
+      s.paused ? `paused by ${s.pausedBy}` : '',
+      `attempts ${s.actions.length}, failed ${s.failedAttempts}, alerts ${s.alerts.received}`,
+    ]
+      .filter(Boolean)
+      .join('\n\n'),
+  );
+}
