@@ -61,8 +61,8 @@ export class IncidentState {
   ) {
     this.lastAlertName = input.alert.name;
     this.updatedAt = startedAt;
+    // The alert itself arrives as the `alert` signal of signalWithStart and is counted there.
     this.note('detected', `Detected by ${input.alert.source}: ${input.alert.name} on ${input.service}. ${input.alert.summary}`.trim());
-    this.countAlert(input.alert);
   }
 
   get service(): string {

@@ -1,0 +1,79 @@
+// @ts-check
+// The fault vocabulary: which faults exist, which parameters each takes, and their bounds. Both the HTTP
+// switch and the persistent-fault file go through parseFault, so a bad file is rejected the same way a bad
+// request is. demo/faults.ts mirrors these shapes as TypeScript types for tests and drills.
+'use strict';
+
+const RUNTIME_FAULTS = /** @type {const} */ (['crash', 'hang', 'slow', 'errors', 'unhealthy', 'memory', 'cpu']);
+const PERSISTENT_FAULTS = /** @type {const} */ (['crash-loop', 'failing-startup']);
+
+/**
+ * @typedef {{ fault: 'crash' } | { fault: 'hang' } | { fault: 'unhealthy' }
+ *   | { fault: 'slow', ms: number } | { fault: 'errors', rate: number }
+ *   | { fault: 'memory', mbPerSecond: number, maxMb: number } | { fault: 'cpu', percent: number }} RuntimeFault
+ * @typedef {{ fault: 'crash-loop', delayMs: number } | { fault: 'failing-startup' }} PersistentFault
+ * @typedef {RuntimeFault | PersistentFault} Fault
+ */
+
+class FaultSpecError extends Error {
+  name = 'FaultSpecError';
+}
+
+/**
+ * @param {Record<string, unknown>} body
+ * @param {string} key
+ * @param {number} min
+ * @param {number} max
+ * @param {number} [fallback] used when the key is absent; without it the key is required
+ */
+function numberParam(body, key, min, max, fallback) {
+  const value = body[key];
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new FaultSpecError(`fault "${String(body.fault)}" needs "${key}": a number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * @param {unknown} body
+ * @returns {Fault}
+ */
+function parseFault(body) {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new FaultSpecError('expected a JSON object such as {"fault":"slow","ms":500}');
+  }
+  const spec = /** @type {Record<string, unknown>} */ (body);
+  switch (spec.fault) {
+    case 'crash':
+    case 'hang':
+    case 'unhealthy':
+    case 'failing-startup':
+      return { fault: spec.fault };
+    case 'slow':
+      return { fault: 'slow', ms: numberParam(spec, 'ms', 1, 600_000) };
+    case 'errors':
+      return { fault: 'errors', rate: numberParam(spec, 'rate', 0, 1) };
+    case 'memory':
+      // maxMb keeps a forgotten drill from taking the whole machine down with the demo.
+      return { fault: 'memory', mbPerSecond: numberParam(spec, 'mbPerSecond', 0.1, 1024), maxMb: numberParam(spec, 'maxMb', 1, 16_384, 1024) };
+    case 'cpu':
+      return { fault: 'cpu', percent: numberParam(spec, 'percent', 1, 100) };
+    case 'crash-loop':
+      return { fault: 'crash-loop', delayMs: numberParam(spec, 'delayMs', 0, 600_000, 300) };
+    default:
+      throw new FaultSpecError(
+        `unknown fault ${JSON.stringify(spec.fault)}; expected one of ${[...RUNTIME_FAULTS, ...PERSISTENT_FAULTS].join(', ')}`,
+      );
+  }
+}
+
+/**
+ * @param {Fault} fault
+ * @returns {fault is PersistentFault}
+ */
+function isPersistentFault(fault) {
+  return fault.fault === 'crash-loop' || fault.fault === 'failing-startup';
+}
+
+module.exports = { parseFault, isPersistentFault, FaultSpecError, RUNTIME_FAULTS, PERSISTENT_FAULTS };

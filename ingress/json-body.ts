@@ -1,0 +1,55 @@
+// Webhook bodies are JSON and nothing else. Fastify's stock parsers accept text/plain too and answer
+// bad JSON with a generic message, so the hooks scope swaps them for these: a media-type check before
+// the body is read (415), and a parser whose 400 says where the JSON broke.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { IngressError } from './errors';
+
+export function mediaTypeOf(contentType: string | undefined): string | undefined {
+  return contentType?.split(';')[0]?.trim().toLowerCase() || undefined;
+}
+
+export async function requireJsonContentType(request: FastifyRequest): Promise<void> {
+  const mediaType = mediaTypeOf(request.headers['content-type']);
+  if (mediaType === 'application/json') return;
+  throw new IngressError(
+    415,
+    'unsupported_media_type',
+    mediaType
+      ? `content-type must be application/json, got "${mediaType}"`
+      : 'content-type header is missing; send the body as application/json',
+  );
+}
+
+/**
+ * JSON.parse lets `__proto__` through as an own key, and zod copies record keys by assignment, which
+ * would set a prototype; refuse such bodies like fastify's default parser does.
+ */
+function refusePrototypeKeys(key: string, value: unknown): unknown {
+  if (key === '__proto__') throw new SyntaxError('"__proto__" is not allowed as a key');
+  if (key === 'constructor' && value !== null && typeof value === 'object' && Object.hasOwn(value, 'prototype')) {
+    throw new SyntaxError('"constructor.prototype" is not allowed as a key');
+  }
+  return value;
+}
+
+export function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') throw new IngressError(400, 'invalid_json', 'request body is empty; expected a JSON object');
+  try {
+    return JSON.parse(text, refusePrototypeKeys);
+  } catch (err) {
+    throw new IngressError(400, 'invalid_json', `request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Installs the JSON-only body handling in one (encapsulated) fastify scope. */
+export function acceptJsonBodiesOnly(scope: FastifyInstance): void {
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(typeof body === 'string' ? body : body.toString('utf8')));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  scope.addHook('onRequest', requireJsonContentType);
+}

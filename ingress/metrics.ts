@@ -1,0 +1,59 @@
+// The ingress's Prometheus metrics. Each server gets its own Registry (or the one it is given), never
+// prom-client's global one: registering the same metric name twice in one registry throws, and tests
+// build many servers in one process.
+import { collectDefaultMetrics, Counter, Histogram, Registry, type Metric } from 'prom-client';
+
+export interface IngressMetrics {
+  registry: Registry;
+  alertsReceived: Counter<'source' | 'status'>;
+  webhookRejected: Counter<'source' | 'reason'>;
+  ingestDuration: Histogram<'source' | 'outcome'>;
+}
+
+/** Reuses a metric already in the registry, so two servers may share one registry. */
+function registered<T extends Metric>(registry: Registry, name: string, create: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? create();
+}
+
+export function createIngressMetrics(registry: Registry = new Registry()): IngressMetrics {
+  const registers = [registry];
+  // Any one default metric present means collectDefaultMetrics already ran for this registry.
+  if (!registry.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    alertsReceived: registered(
+      registry,
+      'zt_alerts_received_total',
+      () =>
+        new Counter({
+          name: 'zt_alerts_received_total',
+          help: 'Alerts accepted from a webhook and delivered to their incidents, by source and alert status.',
+          labelNames: ['source', 'status'] as const,
+          registers,
+        }),
+    ),
+    webhookRejected: registered(
+      registry,
+      'zt_webhook_rejected_total',
+      () =>
+        new Counter({
+          name: 'zt_webhook_rejected_total',
+          help: 'Webhook requests refused, by source and error code (nothing from them was ingested).',
+          labelNames: ['source', 'reason'] as const,
+          registers,
+        }),
+    ),
+    ingestDuration: registered(
+      registry,
+      'zt_ingest_duration_seconds',
+      () =>
+        new Histogram({
+          name: 'zt_ingest_duration_seconds',
+          help: 'Time to deliver one webhook request’s alerts to Temporal (signalWithStart per alert).',
+          labelNames: ['source', 'outcome'] as const,
+          buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+          registers,
+        }),
+    ),
+  };
+}

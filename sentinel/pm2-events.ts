@@ -1,0 +1,65 @@
+// Crash detection from PM2's own event bus: an exit PM2 did not cause on request is a crash, several
+// in a short window are a crash loop, and "restart overlimit" means PM2 has given up on the process.
+// Exits we or a human asked for (`manually`) are not incidents.
+import type { ServiceConfig } from '../config/schema';
+import type { Logger } from '../observability/logger';
+import type { Pm2BusEvent, Pm2Client } from '../pm2/client';
+import type { AlertInput } from '../signals/alert';
+import type { AlertSink } from './alert-sink';
+
+const CRASH_LOOP_EXITS = 3;
+const CRASH_LOOP_WINDOW_MS = 30_000;
+
+export function alertFromPm2Event(event: Pm2BusEvent, recentExits: number): AlertInput | null {
+  const p = event.process;
+  const base = {
+    source: 'sentinel' as const,
+    service: p.name,
+    status: 'firing' as const,
+    instance: p.instance,
+    startsAt: new Date(event.at).toISOString(),
+    labels: { pm_id: String(p.pmId), detector: 'pm2-bus' },
+  };
+  if (event.event === 'restart overlimit') {
+    return {
+      ...base,
+      name: 'ProcessErrored',
+      fingerprint: `sentinel:${p.name}:${p.instance}:ProcessErrored`,
+      summary: `PM2 stopped restarting ${p.name} instance ${p.instance} after too many unstable restarts.`,
+    };
+  }
+  if (event.event === 'exit' && !event.manually) {
+    const loop = recentExits >= CRASH_LOOP_EXITS;
+    const name = loop ? 'ProcessCrashLoop' : 'ProcessExited';
+    return {
+      ...base,
+      name,
+      fingerprint: `sentinel:${p.name}:${p.instance}:${name}`,
+      summary: loop
+        ? `${p.name} instance ${p.instance} exited ${recentExits} times in ${CRASH_LOOP_WINDOW_MS / 1000} s (last exit code ${p.exitCode ?? 'unknown'}).`
+        : `${p.name} instance ${p.instance} exited with code ${p.exitCode ?? 'unknown'}.`,
+    };
+  }
+  return null;
+}
+
+export async function watchPm2Events(opts: {
+  pm2: Pm2Client;
+  services: ServiceConfig[];
+  sink: AlertSink;
+  logger: Logger;
+}): Promise<void> {
+  const watched = new Set(opts.services.map((s) => s.name));
+  const exits = new Map<string, number[]>();
+  await opts.pm2.onProcessEvent((event) => {
+    if (!watched.has(event.process.name)) return;
+    const id = `${event.process.name}:${event.process.instance}`;
+    if (event.event === 'exit' && !event.manually) {
+      const recent = [...(exits.get(id) ?? []), event.at].filter((t) => event.at - t <= CRASH_LOOP_WINDOW_MS);
+      exits.set(id, recent);
+    }
+    const alert = alertFromPm2Event(event, exits.get(id)?.length ?? 0);
+    if (!alert) return;
+    opts.sink([alert]).catch((err) => opts.logger.error({ err, alert: alert.name }, 'could not deliver a PM2 alert'));
+  });
+}

@@ -1,0 +1,63 @@
+// Reading incidents the way an operator would: by workflow id, through Temporal's own APIs.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { IncidentReport, IncidentStatus } from '../../signals/incident';
+import { statusQuery } from '../../signals/contract';
+import { eventually } from './system';
+
+/** Waits for a run of `workflowId` other than `notRunId` to exist and returns a handle pinned to it. */
+export async function awaitIncidentRun(client: Client, workflowId: string, notRunId?: string, timeoutMs = 30_000): Promise<WorkflowHandle> {
+  const runId = await eventually(
+    `a new run of ${workflowId}`,
+    async () => {
+      const d = await client.workflow.getHandle(workflowId).describe();
+      return d.runId !== notRunId ? d.runId : undefined;
+    },
+    timeoutMs,
+  );
+  return client.workflow.getHandle(workflowId, runId);
+}
+
+export async function latestRunId(client: Client, workflowId: string): Promise<string | undefined> {
+  try {
+    return (await client.workflow.getHandle(workflowId).describe()).runId;
+  } catch {
+    return undefined;
+  }
+}
+
+export function status(handle: WorkflowHandle): Promise<IncidentStatus> {
+  return handle.query(statusQuery);
+}
+
+export async function awaitStatus(handle: WorkflowHandle, what: string, predicate: (s: IncidentStatus) => boolean, timeoutMs = 45_000): Promise<IncidentStatus> {
+  return eventually(what, async () => {
+    const s = await status(handle);
+    return predicate(s) ? s : undefined;
+  }, timeoutMs);
+}
+
+export function result(handle: WorkflowHandle): Promise<IncidentReport> {
+  return handle.result() as Promise<IncidentReport>;
+}
+
+/** Activity summaries as the Web UI shows them, in history order. */
+export async function activitySummaries(handle: WorkflowHandle): Promise<string[]> {
+  const history = await handle.fetchHistory();
+  const { defaultPayloadConverter } = await import('@temporalio/common');
+  return (history.events ?? [])
+    .filter((e) => e.activityTaskScheduledEventAttributes)
+    .map((e) => {
+      const payload = e.userMetadata?.summary;
+      return payload ? String(defaultPayloadConverter.fromPayload(payload as any)) : '';
+    });
+}
+
+/** With ZT_RECORD_HISTORIES=1, saves the run's history as a replay fixture under test/replay/histories. */
+export async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
+  if (process.env.ZT_RECORD_HISTORIES !== '1') return;
+  const history = await handle.fetchHistory();
+  await writeFile(path.join(__dirname, '..', 'replay', 'histories', `${name}.json`), historyToJSON(history));
+}

@@ -1,0 +1,154 @@
+// A whole zero-touch system for one integration test file, on real components: the runner's Temporal
+// server, a PM2 daemon of its own (temporary PM2_HOME) running the demo target on free ports, a real
+// Worker on a task queue of its own, the ingest path and (optionally) the sentinel.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap, type Worker } from '@temporalio/worker';
+import { parseConfig } from '../../config/load';
+import type { Config } from '../../config/schema';
+import { demoApp, demoInstanceUrl, DEMO_APP_NAME } from '../../demo/ecosystem';
+import { Ingest } from '../../ingress/ingest';
+import { createLogger } from '../../observability/logger';
+import { Pm2Client } from '../../pm2/client';
+import { startSentinel } from '../../sentinel';
+import { ingestSink } from '../../workers/alert-sink';
+import { createIncidentWorker } from '../../workers/incident-worker';
+import { testTemporal, uniqueTaskQueue, type TestTemporal } from './temporal';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Bundling takes seconds; one bundle serves every worker of a test process. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietBundlerLogger });
+  return bundle;
+}
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (m: string) => console.error(m),
+};
+
+export async function freePortRange(count: number): Promise<number> {
+  for (let tries = 0; tries < 50; tries++) {
+    const base = 20000 + Math.floor(Math.random() * 30000);
+    const free = await Promise.all(Array.from({ length: count }, (_, i) => isFree(base + i)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports found`);
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+export interface TestSystem {
+  temporal: TestTemporal;
+  config: Config;
+  pm2: Pm2Client;
+  ingest: Ingest;
+  worker: Worker;
+  service: string;
+  stateDir: string;
+  basePort: number;
+  instanceUrl(instance: number): string;
+  /** Starts the sentinel (PM2 bus + health prober) feeding the ingest path. */
+  startSentinel(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface TestSystemOptions {
+  instances?: number;
+  /** Deep-merged over the test defaults. */
+  config?: Record<string, any>;
+}
+
+export async function startTestSystem(opts: TestSystemOptions = {}): Promise<TestSystem> {
+  const temporal = await testTemporal();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'zt-test-'));
+  const stateDir = path.join(dir, 'demo');
+  const instances = opts.instances ?? 2;
+  const basePort = await freePortRange(instances);
+  const config = parseConfig({
+    temporal: { taskQueue: uniqueTaskQueue('zt'), address: temporal.address },
+    pm2: { home: path.join(dir, 'pm2') },
+    services: [{ name: DEMO_APP_NAME, basePort, instances }],
+    ...(opts.config ?? {}),
+  });
+  const logger = createLogger('test');
+  const pm2 = await Pm2Client.connect({ home: config.pm2.home! });
+  await pm2.start(demoApp({ instances, basePort, stateDir }));
+  await waitForHealthy(basePort, instances);
+
+  const ingest = new Ingest(temporal.client, config);
+  const worker = await createIncidentWorker({
+    connection: temporal.native,
+    config,
+    pm2,
+    logger,
+    workflowBundle: await workflowBundle(),
+  });
+  const running = worker.run();
+  let sentinel: { stop(): Promise<void> } | undefined;
+
+  return {
+    temporal,
+    config,
+    pm2,
+    ingest,
+    worker,
+    service: DEMO_APP_NAME,
+    stateDir,
+    basePort,
+    instanceUrl: (i) => demoInstanceUrl(basePort, i),
+    async startSentinel() {
+      sentinel = await startSentinel({ config, pm2, sink: ingestSink(ingest), logger });
+    },
+    async stop() {
+      await sentinel?.stop();
+      worker.shutdown();
+      await running.catch(() => undefined);
+      await pm2.killDaemon().catch(() => undefined);
+      await pm2.disconnect();
+      await temporal.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitForHealthy(basePort: number, instances: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await Promise.all(
+      Array.from({ length: instances }, (_, i) =>
+        fetch(`${demoInstanceUrl(basePort, i)}/healthz`, { signal: AbortSignal.timeout(500) }).then((r) => r.ok, () => false),
+      ),
+    );
+    if (ok.every(Boolean)) return;
+    if (Date.now() > deadline) throw new Error(`demo target on ${basePort} not healthy within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Polls until `check` returns a value (not undefined), or fails naming what it waited for. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,0 +1,26 @@
+// Wires one Temporal Worker on the zero-touch task queue: the workflow bundle plus the activities
+// bound to this process's PM2 connection and config.
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { Config } from '../config/schema';
+import type { Logger } from '../observability/logger';
+import type { Pm2Client } from '../pm2/client';
+
+export interface IncidentWorkerOptions {
+  connection: NativeConnection;
+  config: Config;
+  pm2: Pm2Client;
+  logger: Logger;
+  /** A prebuilt bundle (tests reuse one); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export function createIncidentWorker(opts: IncidentWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.config.temporal.namespace,
+    taskQueue: opts.config.temporal.taskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities({ config: opts.config, pm2: opts.pm2, logger: opts.logger }),
+  });
+}
