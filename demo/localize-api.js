@@ -1,8 +1,8 @@
 // @ts-check
 // localize-api: the demo target, a stand-in for the LocalizeVideos API that zero-touch watches and heals.
 // PM2 runs this file directly with node (fork or cluster mode), one process per instance, each on
-// LOCALIZE_API_BASE_PORT + NODE_APP_INSTANCE. It starts in well under 100 ms because every restart's startup
-// time is part of the recovery time the remediation is judged on. Fault switches: see localize-api/fault-switch.js.
+// LOCALIZE_API_BASE_PORT + NODE_APP_INSTANCE. Plain node:http and no loader, because every restart's startup
+// time is part of the recovery time a remediation is judged on. Fault switches: see localize-api/fault-switch.js.
 'use strict';
 
 const http = require('node:http');
@@ -38,9 +38,14 @@ server.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   log.info('listening', { url: `http://${config.host}:${port}`, port, release: config.release, startupMs: Math.round(process.uptime() * 1000) });
-  if (persistentFault?.fault === 'crash-loop') {
+  if (persistentFault?.fault === 'crash-loop' && config.stateDir !== null) {
+    const stateDir = config.stateDir;
     log.error(`crash-loop fault: exiting in ${persistentFault.delayMs} ms`);
-    setTimeout(() => process.exit(1), persistentFault.delayMs);
+    setTimeout(() => {
+      // Re-read so that clearing the fault rescues this very process instead of costing one more restart.
+      if (readPersistentFault(stateDir, config.instance, log.error)?.fault === 'crash-loop') process.exit(1);
+      log.info('crash-loop fault was cleared before it fired; staying up');
+    }, persistentFault.delayMs);
   }
 });
 

@@ -144,10 +144,28 @@ export class Pm2Client {
   /** Stops the daemon itself and every process it runs (tests and `npm start` shutdown). */
   async killDaemon(): Promise<void> {
     await withTimeout<unknown>('killDaemon', this.timeoutMs, (cb) => this.api.killDaemon(cb));
+    // PM2's client sockets otherwise keep reconnecting to the dead daemon forever and hold the process open.
+    this.closeSockets();
     this.connected = false;
   }
 
+  private closeSockets(): void {
+    const client = (this.api as any).Client;
+    for (const sock of [client?.client_sock, client?.sub_sock]) {
+      try {
+        sock?.close?.();
+      } catch {
+        // already closed with the daemon
+      }
+    }
+    this.bus = undefined;
+  }
+
   async disconnect(): Promise<void> {
+    if (!this.connected) {
+      this.closeSockets();
+      return;
+    }
     if (this.bus) {
       try {
         (this.api as any).Client?.sub_sock?.close?.();
@@ -156,7 +174,6 @@ export class Pm2Client {
       }
       this.bus = undefined;
     }
-    if (!this.connected) return;
     this.connected = false;
     await withTimeout<void>('disconnect', 5_000, (cb) => {
       this.api.disconnect();

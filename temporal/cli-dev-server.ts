@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import type { TemporalEndpoint } from './endpoint';
 import type { ProvisionLog } from './log';
 import { OutputTail } from './output-tail';
-import { exitOf, signalOnParentExit, terminate } from './process-lifetime';
+import { exitOf, stopWithParent, terminate } from './process-lifetime';
 import { searchAttributeCliFlags } from './search-attribute-registration';
 import { waitUntilServing } from './wait-until-serving';
 
@@ -42,8 +42,8 @@ export async function startCliDevServer(settings: CliDevServerSettings): Promise
   child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
   const exited = exitOf(child);
-  const unregisterExitHook = child.pid === undefined ? () => {} : signalOnParentExit(child.pid);
-  void exited.then(unregisterExitHook); // a pid that exited may be reused: never signal it later
+  const forgetChild = child.pid === undefined ? () => {} : stopWithParent(child.pid);
+  void exited.then(forgetChild); // a pid that exited may be reused: never signal it later
 
   const serverDied = new AbortController();
   void exited.then((how) => serverDied.abort(`temporal server start-dev ended (${how}) before serving at ${address}`));

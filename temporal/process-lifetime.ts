@@ -29,22 +29,55 @@ export async function terminate(child: ChildProcess, exited: Promise<string>): P
   }
 }
 
+/** Pids of the dev servers we run that must not outlive this process. */
+const ownedChildren = new Set<number>();
+const FATAL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /**
- * Signals `pid` when this process exits, so no dev server outlives the process that started it (a crash, a test
- * runner calling process.exit). 'exit' handlers must be synchronous, so this sends the signal and cannot wait.
- * Ctrl-C needs no handler: the child shares our process group and receives the SIGINT itself.
- * Returns the unregister function.
+ * Makes `pid` receive SIGTERM when this process goes away, so no dev server outlives the process that started
+ * it: on 'exit' (normal end, process.exit from a test runner) and on SIGINT/SIGTERM/SIGHUP, which otherwise
+ * kill Node without any 'exit' event when nobody handles them. Only SIGKILL of the parent escapes; nothing
+ * in-process can catch that.
+ * Returns the unregister function; call it once the child has exited, because its pid may be reused.
  */
-export function signalOnParentExit(pid: number): () => void {
-  const onExit = () => {
+export function stopWithParent(pid: number): () => void {
+  if (ownedChildren.size === 0) installHooks();
+  ownedChildren.add(pid);
+  return () => {
+    ownedChildren.delete(pid);
+    if (ownedChildren.size === 0) uninstallHooks();
+  };
+}
+
+function signalOwnedChildren(): void {
+  for (const pid of ownedChildren) {
     try {
-      process.kill(pid, 'SIGTERM');
+      process.kill(pid, 'SIGTERM'); // handlers must be synchronous: signal now, the server shuts down on its own
     } catch {
       // already gone
     }
-  };
-  process.once('exit', onExit);
-  return () => process.removeListener('exit', onExit);
+  }
+}
+
+function onFatalSignal(signal: NodeJS.Signals): void {
+  // Another handler means the entry point shuts down gracefully (workers drain against a live server) and
+  // calls stop() itself; the 'exit' hook still covers it if it exits without doing so.
+  if (process.listenerCount(signal) > 1) return;
+  // We are the only listener, and must not change what the signal does to this process: signal the servers,
+  // stand aside and re-raise, so Node dies exactly as it would have without us.
+  signalOwnedChildren();
+  uninstallHooks();
+  process.kill(process.pid, signal);
+}
+
+function installHooks(): void {
+  process.on('exit', signalOwnedChildren);
+  for (const signal of FATAL_SIGNALS) process.on(signal, onFatalSignal);
+}
+
+function uninstallHooks(): void {
+  process.removeListener('exit', signalOwnedChildren);
+  for (const signal of FATAL_SIGNALS) process.removeListener(signal, onFatalSignal);
 }
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {

@@ -2,7 +2,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { findChildPids } from './child-pids';
 import type { TemporalEndpoint } from './endpoint';
 import type { ProvisionLog } from './log';
-import { signalOnParentExit } from './process-lifetime';
+import { stopWithParent } from './process-lifetime';
 import { searchAttributeKeys } from './search-attribute-registration';
 import { waitUntilServing } from './wait-until-serving';
 
@@ -36,7 +36,7 @@ export async function startSdkDevServer(settings: SdkDevServerSettings): Promise
       ...(headless ? {} : { uiPort }),
     },
   });
-  const unregisterExitHooks = findChildPids(['start-dev', String(port)]).map(signalOnParentExit);
+  const forgetChildren = findChildPids(['start-dev', String(port)]).map(stopWithParent);
   const uiUrl = headless ? null : `http://${ip}:${uiPort}`;
   try {
     // The SDK waits for the frontend only; also confirm search attributes (and add any a db file lacks) and the UI.
@@ -53,6 +53,6 @@ export async function startSdkDevServer(settings: SdkDevServerSettings): Promise
     uiUrl,
     namespace,
     stop: () =>
-      (stopping ??= env.teardown().finally(() => unregisterExitHooks.forEach((unregister) => unregister()))),
+      (stopping ??= env.teardown().finally(() => forgetChildren.forEach((forget) => forget()))),
   };
 }

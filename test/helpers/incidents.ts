@@ -1,7 +1,9 @@
 // Reading incidents the way an operator would: by workflow id, through Temporal's own APIs.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { findOrBuildTemporalCli } from '../../temporal/cli-binary';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { IncidentReport, IncidentStatus } from '../../signals/incident';
 import { statusQuery } from '../../signals/contract';
@@ -55,9 +57,19 @@ export async function activitySummaries(handle: WorkflowHandle): Promise<string[
     });
 }
 
-/** With ZT_RECORD_HISTORIES=1, saves the run's history as a replay fixture under test/replay/histories. */
-export async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
+/**
+ * With ZT_RECORD_HISTORIES=1, saves the run's history as a replay fixture under test/replay/histories,
+ * exported by the stock Temporal CLI exactly as an operator would export a production incident.
+ */
+export async function recordHistory(handle: WorkflowHandle, name: string, address: string): Promise<void> {
   if (process.env.ZT_RECORD_HISTORIES !== '1') return;
-  const history = await handle.fetchHistory();
-  await writeFile(path.join(__dirname, '..', 'replay', 'histories', `${name}.json`), historyToJSON(history));
+  const cli = await findOrBuildTemporalCli({ log: console });
+  if (!cli) throw new Error('recording histories needs the Temporal CLI');
+  const runId = (await handle.describe()).runId;
+  const { stdout } = await promisify(execFile)(
+    cli,
+    ['workflow', 'show', '--workflow-id', handle.workflowId, '--run-id', runId, '--output', 'json', '--address', address],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  await writeFile(path.join(__dirname, '..', 'replay', 'histories', `${name}.json`), stdout);
 }

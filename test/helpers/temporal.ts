@@ -2,7 +2,11 @@
 // file is run on its own — a fresh in-memory dev server that stops with the file.
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { createLogger } from '../../observability/logger';
+import { installTemporalRuntime } from '../../observability/temporal-runtime';
 import { provisionTemporal } from '../../temporal/provision';
+
+let runtimeInstalled = false;
 
 export interface TestTemporal {
   address: string;
@@ -16,6 +20,10 @@ export interface TestTemporal {
 const quiet = { info: () => undefined, warn: (msg: string) => console.warn(msg) };
 
 export async function testTemporal(): Promise<TestTemporal> {
+  if (!runtimeInstalled) {
+    installTemporalRuntime(createLogger('test-sdk'));
+    runtimeInstalled = true;
+  }
   const endpoint = await provisionTemporal({ headless: true, log: quiet });
   const connection = await Connection.connect({ address: endpoint.address });
   const native = await NativeConnection.connect({ address: endpoint.address });

@@ -53,7 +53,7 @@ describe('incident lifecycle on real Temporal and PM2', () => {
     assert.match((await described.staticSummary()) ?? '', /^localize-api: /);
     assert.equal(described.typedSearchAttributes.get(IncidentOutcome), 'auto-resolved');
     assert.equal(described.typedSearchAttributes.get(IncidentClass), 'deadlock');
-    await recordHistory(handle, 'hang-auto-resolved');
+    await recordHistory(handle, 'hang-auto-resolved', sys.temporal.address);
     console.log(`# hang: fault → verified recovery in ${recoveredAfter.toFixed(1)} s (workflow TTR ${report.ttrSeconds.toFixed(1)} s)`);
   });
 
@@ -84,7 +84,7 @@ describe('incident lifecycle on real Temporal and PM2', () => {
     assert.equal(report.resolution?.operator, 'alice');
     assert.equal(report.actions.length, 2);
     assert.ok(report.humans.some((h) => h.operator === 'alice' && h.signal === 'resolve'));
-    await recordHistory(handle, 'crash-loop-escalated');
+    await recordHistory(handle, 'crash-loop-escalated', sys.temporal.address);
 
     const [p0] = (await sys.pm2.listApp(sys.service)).filter((p) => p.instance === 0);
     await sys.pm2.restart(p0!.pmId);

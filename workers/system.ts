@@ -1,0 +1,90 @@
+// Assembles the running system from its parts. `npm start` runs all of them in one process; the
+// compose stack runs each part (worker, ingress, sentinel) as its own scalable process.
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { Config } from '../config/schema';
+import { usesDemo } from '../config/services';
+import { demoApp } from '../demo/ecosystem';
+import { Ingest } from '../ingress/ingest';
+import { buildIngressServer } from '../ingress/server';
+import type { Logger } from '../observability/logger';
+import { Pm2Client } from '../pm2/client';
+import { startSentinel } from '../sentinel';
+import { ingestSink } from './alert-sink';
+import { createIncidentWorker } from './incident-worker';
+
+export interface SystemParts {
+  worker: boolean;
+  ingress: boolean;
+  sentinel: boolean;
+  /** Run the demo target under a PM2 daemon of our own (only when no services are configured). */
+  demo: boolean;
+}
+
+export interface RunningSystem {
+  webhookUrl: string | null;
+  pm2Home: string;
+  stop(): Promise<void>;
+}
+
+export function pm2HomeFor(config: Config, demo: boolean): string {
+  if (demo) return path.resolve(config.demo.stateDir, '..', 'pm2');
+  return config.pm2.home ?? process.env.PM2_HOME ?? path.join(process.env.HOME ?? '/root', '.pm2');
+}
+
+export async function startSystem(config: Config, address: string, parts: SystemParts, logger: Logger): Promise<RunningSystem> {
+  const demo = parts.demo && usesDemo(config);
+  const pm2Home = pm2HomeFor(config, demo);
+  const stops: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const fn of stops.reverse()) await fn().catch((err) => logger.warn({ err }, 'error while stopping'));
+  };
+  try {
+    const pm2 = await Pm2Client.connect({ home: pm2Home });
+    stops.push(() => pm2.disconnect());
+    if (demo) {
+      // Our own daemon: on stop nothing of it may be left behind.
+      stops.push(() => pm2.killDaemon());
+      for (const p of await pm2.listApp('localize-api')) await pm2.delete(p.pmId).catch(() => undefined);
+      await pm2.start(demoApp({ instances: config.demo.instances, basePort: config.demo.basePort, stateDir: path.resolve(config.demo.stateDir) }));
+    }
+
+    const connection = await Connection.connect({ address });
+    stops.push(() => connection.close());
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const ingest = new Ingest(client, config);
+
+    if (parts.worker) {
+      const native = await NativeConnection.connect({ address });
+      const worker = await createIncidentWorker({ connection: native, config, pm2, logger });
+      const running = worker.run();
+      stops.push(async () => {
+        worker.shutdown();
+        await running;
+        await native.close();
+      });
+    }
+
+    let webhookUrl: string | null = null;
+    if (parts.ingress) {
+      const ready = async () => {
+        await connection.workflowService.getSystemInfo({});
+        return true;
+      };
+      const app = buildIngressServer({ config, ingest, ready, logger });
+      await app.listen({ host: config.http.host, port: config.http.port });
+      stops.push(() => app.close());
+      webhookUrl = `http://${config.http.host}:${config.http.port}/hooks/alertmanager`;
+    }
+
+    if (parts.sentinel && config.sentinel.enabled) {
+      const sentinel = await startSentinel({ config, pm2, sink: ingestSink(ingest), logger });
+      stops.push(() => sentinel.stop());
+    }
+    return { webhookUrl, pm2Home, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
