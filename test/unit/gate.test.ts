@@ -1,0 +1,53 @@
+// The gate's rules, mandatory escalations first.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decide } from '../../workflows/gate';
+import type { Diagnosis } from '../../policy/types';
+
+function diagnosis(over: Partial<Diagnosis> = {}): Diagnosis {
+  return {
+    signatureId: 'event-loop-deadlock',
+    class: 'deadlock',
+    healthy: false,
+    severity: 'low',
+    confidence: 0.9,
+    reasons: ['hung'],
+    riskFlags: [],
+    affectedPmIds: [1],
+    playbook: ['pm2-restart'],
+    policy: { mode: 'auto', confidenceThreshold: 0.7, maxFailedAttempts: 2 },
+    ...over,
+  };
+}
+
+describe('gate', () => {
+  const cases: Array<[string, Partial<Diagnosis>, number, 'approved' | 'rejected' | null, string, RegExp?]> = [
+    ['low severity, confident → act', {}, 0, null, 'act'],
+    ['low severity, one failed attempt → act again', {}, 1, null, 'act'],
+    ['two failed attempts → escalate', {}, 2, null, 'escalate', /failed 2 times/],
+    ['risk flags → escalate before anything else', { riskFlags: ['billing'], healthy: true }, 0, null, 'escalate', /risk signals present \(billing\)/],
+    ['confidence below threshold → escalate as unclear', { confidence: 0.6 }, 0, null, 'escalate', /unclear diagnosis: confidence 0.60/],
+    ['no class → escalate as unclear', { class: null }, 0, null, 'escalate', /unclear/],
+    ['high severity → a human takes control', { severity: 'high' }, 0, null, 'escalate', /high severity/],
+    ['healthy → verify only', { healthy: true, class: null }, 0, null, 'verify-only'],
+    ['frozen mode → escalate', { policy: { mode: 'frozen', confidenceThreshold: 0.7, maxFailedAttempts: 2 } }, 0, null, 'escalate', /frozen/],
+    ['observe mode → plan only', { policy: { mode: 'observe', confidenceThreshold: 0.7, maxFailedAttempts: 2 } }, 0, null, 'observe'],
+    ['medium severity, first action → act', { severity: 'medium' }, 0, null, 'act'],
+    ['medium severity, follow-up → needs approval', { severity: 'medium' }, 1, null, 'await-approval'],
+    ['medium severity, follow-up approved → act', { severity: 'medium' }, 1, 'approved', 'act'],
+    ['medium severity, follow-up rejected → escalate', { severity: 'medium' }, 1, 'rejected', 'escalate', /rejected/],
+    ['empty playbook → escalate', { playbook: [] }, 0, null, 'escalate', /no approved action/],
+  ];
+  for (const [name, over, failedAttempts, followUp, kind, reason] of cases) {
+    test(name, () => {
+      const d = decide({ diagnosis: diagnosis(over), failedAttempts, followUp });
+      assert.equal(d.kind, kind);
+      if (reason) assert.match(d.reason, reason);
+    });
+  }
+
+  test('the attempt budget comes from the recorded policy', () => {
+    const d = decide({ diagnosis: diagnosis({ policy: { mode: 'auto', confidenceThreshold: 0.7, maxFailedAttempts: 3 } }), failedAttempts: 2, followUp: null });
+    assert.equal(d.kind, 'act');
+  });
+});

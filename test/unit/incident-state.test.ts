@@ -1,0 +1,102 @@
+// The incident's state machine without Temporal: signals, holds and their precedence.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { IncidentState } from '../../workflows/incident-state';
+import type { Alert } from '../../signals/alert';
+
+const alert: Alert = {
+  source: 'sentinel',
+  service: 'localize-api',
+  name: 'InstanceHealthTimeout',
+  status: 'firing',
+  instance: 1,
+  summary: 'timed out',
+  labels: {},
+  annotations: {},
+  risk: [],
+  startsAt: '2026-01-01T10:00:00.000Z',
+  fingerprint: 'fp-1',
+};
+
+const fresh = () =>
+  new IncidentState({ key: 'localize-api.availability', service: 'localize-api', alert }, 'INC-1', 'incident-localize-api.availability', 'run-1', '2026-01-01T10:00:01.000Z');
+
+describe('IncidentState', () => {
+  test('no hold at the start; humans and escalation win in a fixed order', () => {
+    const s = fresh();
+    assert.equal(s.hold(), null);
+    s.receiveHuman('pause', { operator: 'alice' });
+    assert.equal(s.hold(), 'paused');
+    s.receiveHuman('takeOver', { operator: 'bob' });
+    assert.equal(s.hold(), 'human-control');
+    s.escalate('recovery failed 2 times');
+    assert.equal(s.hold(), 'escalated');
+    s.receiveHuman('revert', { operator: 'bob' });
+    assert.equal(s.hold(), 'reverting');
+    s.revertsDone = s.revertsRequested;
+    s.receiveHuman('resolve', { operator: 'bob', rootCause: 'bad config' });
+    assert.equal(s.hold(), 'closed');
+    assert.equal(s.outcome, 'resolved-by-human');
+    assert.deepEqual(s.resolution, { operator: 'bob', rootCause: 'bad config' });
+  });
+
+  test('release after escalation unfreezes and restarts the attempt budget', () => {
+    const s = fresh();
+    s.failedAttempts = 2;
+    s.escalate('recovery failed 2 times');
+    s.receiveHuman('release', { operator: 'carol', reason: 'fixed the disk' });
+    assert.equal(s.frozen, false);
+    assert.equal(s.failedAttempts, 0);
+    assert.equal(s.hold(), null);
+  });
+
+  test('invalid signals are recorded and ignored, never half-applied', () => {
+    const s = fresh();
+    for (const bad of [undefined, null, 'alice', {}, { operator: '' }, { operator: 42 }, { operator: '   ' }]) {
+      s.receiveHuman('takeOver', bad);
+    }
+    assert.equal(s.controller, null);
+    assert.equal(s.humans.length, 0);
+    const rejected = s.timeline.filter((e) => e.kind === 'signal-rejected');
+    assert.equal(rejected.length, 7);
+    assert.match(rejected[0]!.summary, /takeOver: payload: /);
+    assert.match(rejected[4]!.summary, /operator/);
+  });
+
+  test('approve only answers a pending approval', () => {
+    const s = fresh();
+    s.receiveHuman('approve', { operator: 'dan' });
+    assert.equal(s.approval, null);
+    assert.match(s.timeline.at(-1)!.summary, /nothing awaits approval/);
+    s.requestApproval('pm2-restart', 'medium severity follow-up');
+    assert.equal(s.hold(), 'awaiting-approval');
+    s.receiveHuman('reject', { operator: 'dan' });
+    assert.equal(s.approval, 'rejected');
+    assert.equal(s.hold(), null);
+  });
+
+  test('alerts: duplicates are counted, not each written to the timeline; risk and instances are collected', () => {
+    const s = fresh();
+    for (let i = 0; i < 5; i++) s.receiveAlert(alert);
+    s.receiveAlert({ ...alert, fingerprint: 'fp-2', instance: 0, risk: ['billing'] });
+    s.receiveAlert({ ...alert, status: 'resolved' });
+    s.receiveAlert({ not: 'an alert' });
+    const st = s.status();
+    assert.equal(st.alerts.received, 7);
+    assert.equal(st.alerts.firing, 1);
+    assert.equal(st.alerts.resolved, 1);
+    assert.deepEqual(s.alertFacts().risk, ['billing']);
+    assert.deepEqual(s.alertFacts().instances.sort(), [0, 1]);
+    assert.equal(s.timeline.filter((e) => e.kind === 'alert').length, 2);
+    assert.equal(s.timeline.filter((e) => e.kind === 'signal-rejected').length, 1);
+  });
+
+  test('the report measures time to recovery from the alert start', () => {
+    const s = fresh();
+    s.close('auto-resolved', 'done');
+    const r = s.report();
+    assert.equal(r.detectedAt, '2026-01-01T10:00:00.000Z');
+    assert.ok(r.ttrSeconds > 0);
+    assert.equal(r.outcome, 'auto-resolved');
+  });
+});
