@@ -8,6 +8,9 @@ const LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info:
 export function installTemporalRuntime(logger: Logger): void {
   const level = LEVELS[process.env.ZT_SDK_LOG_LEVEL ?? 'warn'] ?? 'WARN';
   Runtime.install({
+    // Our entry points own shutdown order (sentinel, ingress, worker, PM2, server); the SDK's own
+    // SIGINT handler would stop the worker first and race them.
+    shutdownSignals: [],
     logger: new DefaultLogger(level, (entry) => {
       const fields = { sdk: true, ...(entry.meta ?? {}) };
       if (entry.level === 'ERROR') logger.error(fields, entry.message);

@@ -9,8 +9,13 @@ import { watchPm2Events } from './pm2-events';
 
 export async function startSentinel(opts: { config: Config; pm2: Pm2Client; sink: AlertSink; logger: Logger }) {
   const services = effectiveServices(opts.config);
-  await watchPm2Events({ pm2: opts.pm2, services, sink: opts.sink, logger: opts.logger });
+  const events = await watchPm2Events({ pm2: opts.pm2, services, sink: opts.sink, logger: opts.logger });
   const prober = startHealthProber({ pm2: opts.pm2, services, config: opts.config.sentinel, sink: opts.sink, logger: opts.logger });
   opts.logger.info({ services: services.map((s) => s.name) }, 'sentinel watching');
-  return { stop: () => prober.stop() };
+  return {
+    async stop() {
+      events.stop();
+      await prober.stop();
+    },
+  };
 }

@@ -48,11 +48,12 @@ export async function watchPm2Events(opts: {
   services: ServiceConfig[];
   sink: AlertSink;
   logger: Logger;
-}): Promise<void> {
+}): Promise<{ stop(): void }> {
   const watched = new Set(opts.services.map((s) => s.name));
   const exits = new Map<string, number[]>();
+  let stopped = false;
   await opts.pm2.onProcessEvent((event) => {
-    if (!watched.has(event.process.name)) return;
+    if (stopped || !watched.has(event.process.name)) return;
     const id = `${event.process.name}:${event.process.instance}`;
     if (event.event === 'exit' && !event.manually) {
       const recent = [...(exits.get(id) ?? []), event.at].filter((t) => event.at - t <= CRASH_LOOP_WINDOW_MS);
@@ -62,4 +63,6 @@ export async function watchPm2Events(opts: {
     if (!alert) return;
     opts.sink([alert]).catch((err) => opts.logger.error({ err, alert: alert.name }, 'could not deliver a PM2 alert'));
   });
+  // Stopping matters at shutdown: killing our own PM2 daemon makes every process exit.
+  return { stop: () => void (stopped = true) };
 }
