@@ -37,8 +37,9 @@ export const policySchema = z.object({
   diagnosis: z
     .object({
       samples: z.number().int().min(1).max(20).default(3),
-      sampleIntervalMs: z.number().int().min(50).default(400),
-      probeTimeoutMs: z.number().int().min(50).default(1000),
+      sampleIntervalMs: z.number().int().min(50).default(300),
+      // Diagnosis only confirms what the sentinel already saw; a health endpoint slower than this is sick.
+      probeTimeoutMs: z.number().int().min(50).default(500),
     })
     .prefault({}),
   verification: z
