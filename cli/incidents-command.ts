@@ -43,7 +43,7 @@ export function registerIncidentsCommand(program: Command): void {
     });
 }
 
-export async function listIncidents(client: Client, query: string, limit: number): Promise<IncidentRow[]> {
+async function listIncidents(client: Client, query: string, limit: number): Promise<IncidentRow[]> {
   const executions: WorkflowExecutionInfo[] = [];
   for await (const execution of client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
     executions.push(execution);

@@ -1,11 +1,14 @@
 // What an operator may type to name an incident, and how each form becomes a workflow execution:
-//   incident-localize-api.availability   a workflow id (the current run of that key)
+//   incident-localize-api.availability   a workflow id (its latest run, open or closed)
 //   localize-api.availability            an incident key → incident-<key>
 //   INC-20250101-1a2b3c4d                an incident ID → the run it was derived from (found via visibility)
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { workflowIdFor } from '../signals/incident';
 import { CliError } from './errors';
 import { INCIDENT_WORKFLOW_TYPE, incidentIdOf } from './incident-rows';
+
+/** Help text of every command's <ref> argument. */
+export const REF_HELP = 'workflow id (incident-<key>), incident key (<service>.<group>) or incident ID (INC-YYYYMMDD-xxxxxxxx)';
 
 export type IncidentRef = { kind: 'workflow'; workflowId: string } | { kind: 'incident-id'; incidentId: string };
 

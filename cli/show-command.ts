@@ -9,10 +9,8 @@ import { CliError, EXIT_FAILURE } from './errors';
 import { reportText, statusText, timelineText } from './incident-text';
 import { shortTime } from './incident-rows';
 import { printJson, printText } from './output';
-import { findIncident, type FoundIncident } from './refs';
+import { findIncident, REF_HELP, type FoundIncident } from './refs';
 import { QUERY_TIMEOUT_MS, withTemporal } from './temporal';
-
-export const REF_HELP = 'workflow id (incident-<key>), incident key (<service>.<group>) or incident ID (INC-YYYYMMDD-xxxxxxxx)';
 
 export function registerShowCommand(program: Command): void {
   program

@@ -8,8 +8,7 @@ import { loadCliConfig } from './config';
 import { CliError } from './errors';
 import { printJson, printText } from './output';
 import { signalPayload, type SignalOptions } from './payload';
-import { findOpenIncident } from './refs';
-import { REF_HELP } from './show-command';
+import { findOpenIncident, REF_HELP } from './refs';
 import { withTemporal } from './temporal';
 
 interface SignalCommand {

@@ -1,6 +1,6 @@
 // One short-lived Temporal client per command. The connect timeout is short because an operator at a
 // terminal (or a script) should hear "Temporal is not there" in seconds, not hang.
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, NamespaceNotFoundError } from '@temporalio/client';
 import type { Config } from '../config/schema';
 import { temporalAddress } from './config';
 import { CliError } from './errors';
@@ -30,6 +30,11 @@ export async function withTemporal<T>(config: Config, run: (session: TemporalSes
   }
   try {
     return await run({ client: new Client({ connection, namespace }), connection, address, namespace });
+  } catch (err) {
+    if (err instanceof NamespaceNotFoundError) {
+      throw new CliError(`namespace ${namespace} does not exist on the Temporal server at ${address} (set TEMPORAL_NAMESPACE)`);
+    }
+    throw err;
   } finally {
     await connection.close();
   }

@@ -4,13 +4,15 @@ import { CliError, EXIT_FAILURE, EXIT_USAGE } from './errors';
 import { note, routeConsoleToStderr } from './output';
 import { buildProgram } from './program';
 
-function exitCodeFor(err: unknown): number {
+/** Tells the operator what went wrong and returns the exit code it implies. */
+function reportError(err: unknown): number {
   // Commander has already printed its own message (usage error, help, version).
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
   if (err instanceof CliError) {
     note(`zt: ${err.message}`);
     return err.exitCode;
   }
+  // Unexpected: the stack is what a bug report needs.
   note(`zt: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   return EXIT_FAILURE;
 }
@@ -18,9 +20,6 @@ function exitCodeFor(err: unknown): number {
 routeConsoleToStderr();
 buildProgram()
   .parseAsync(process.argv)
-  .then(
-    () => undefined,
-    (err: unknown) => {
-      process.exitCode = exitCodeFor(err);
-    },
-  );
+  .catch((err: unknown) => {
+    process.exitCode = reportError(err);
+  });

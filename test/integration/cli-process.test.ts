@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import { version } from '../../package.json';
 import { pickFreePort } from '../../temporal/free-port';
 
 const REPO = path.resolve(__dirname, '../..');
@@ -33,13 +34,13 @@ test('the bin shim runs from another directory, directly and through node', asyn
 test('npx zt resolves the package bin', async () => {
   const npx = await run('npx', ['--no-install', 'zt', '--version']);
   assert.equal(npx.code, 0, npx.stderr);
-  assert.equal(npx.stdout.trim(), (require('../../package.json') as { version: string }).version);
+  assert.equal(npx.stdout.trim(), version);
 });
 
 test('an unreachable Temporal exits 2 with one line naming the address', async () => {
   const port = await pickFreePort();
   const started = Date.now();
-  const env = { ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${port}` };
+  const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${port}` };
   delete env.ZT_CONFIG;
   const out = await run(process.execPath, [ZT, 'incidents', '--json'], { env });
   assert.equal(out.code, 2);

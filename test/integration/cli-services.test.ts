@@ -25,7 +25,7 @@ function ztServices(home: string): Promise<{ code: number; stdout: string; stder
       { name: 'cli-missing', basePort: 45200 },
     ],
   };
-  const env = { ...process.env, ZT_CONFIG: JSON.stringify(config) };
+  const env: NodeJS.ProcessEnv = { ...process.env, ZT_CONFIG: JSON.stringify(config) };
   delete env.PM2_HOME;
   return new Promise((resolve) => {
     execFile(process.execPath, [ZT, 'services', '--json'], { env, timeout: 30_000 }, (err, stdout, stderr) => {
@@ -53,10 +53,24 @@ after(async () => {
   try {
     await pm2?.killDaemon();
   } finally {
+    closePm2Sockets();
     await pm2?.disconnect();
     await rm(tmpDir, { recursive: true, force: true });
   }
 });
+
+// PM2's axon client sockets can see the daemon die before killDaemon closes them and then retry the
+// dead socket path forever, which would keep this test process alive (same workaround as demo-target).
+function closePm2Sockets(): void {
+  const client = (pm2 as unknown as { api?: { Client?: Record<string, { close?: () => void } | undefined> } })?.api?.Client;
+  for (const socket of [client?.client_sock, client?.sub_sock]) {
+    try {
+      socket?.close?.();
+    } catch {
+      // already closed
+    }
+  }
+}
 
 test('a service with every instance online is online, with the pids PM2 reports', async () => {
   const running = await pm2!.listApp(APP);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import type { Diagnosis, Evidence } from '../../policy/types';
 import type { Alert } from '../../signals/alert';
@@ -131,7 +131,6 @@ interface IncidentRowJson {
 // ---- the system under test ----
 
 before(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
   temporal = await testTemporal();
   const taskQueue = uniqueTaskQueue('cli');
   worker = await Worker.create({
