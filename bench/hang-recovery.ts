@@ -3,7 +3,6 @@
 // writes reports/bench-hang.json. Numbers, not assertions: this machine is shared and noisy.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { injectFault } from '../demo/faults';
-import { workflowIdFor } from '../signals/incident';
 import { awaitIncidentRun, latestRunId, result } from '../test/helpers/incidents';
 import { startTestSystem, waitForHealthy } from '../test/helpers/system';
 
@@ -16,7 +15,7 @@ async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 5);
   const sys = await startTestSystem();
   await sys.startSentinel();
-  const workflowId = workflowIdFor('localize-api.availability');
+  const workflowId = sys.workflowId();
   const rows: Array<{ run: number; faultToRecoverySeconds: number; ttrSeconds: number; detectSeconds: number; outcome: string }> = [];
   try {
     for (let run = 1; run <= runs; run++) {

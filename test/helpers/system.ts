@@ -8,11 +8,12 @@ import net from 'node:net';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap, type Worker } from '@temporalio/worker';
 import { parseConfig } from '../../config/load';
 import type { Config } from '../../config/schema';
-import { demoApp, demoInstanceUrl, DEMO_APP_NAME } from '../../demo/ecosystem';
+import { demoApp, demoInstanceUrl } from '../../demo/ecosystem';
 import { Ingest } from '../../ingress/ingest';
 import { createLogger } from '../../observability/logger';
 import { Pm2Client } from '../../pm2/client';
 import { startSentinel } from '../../sentinel';
+import { workflowIdFor } from '../../signals/incident';
 import { ingestSink } from '../../workers/alert-sink';
 import { createIncidentWorker } from '../../workers/incident-worker';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from './temporal';
@@ -51,6 +52,8 @@ function isFree(port: number): Promise<boolean> {
 
 export interface TestSystem {
   temporal: TestTemporal;
+  /** `incident-<service>.<group>`: each test system has its own service name, so its incidents are its own. */
+  workflowId(group?: string): string;
   config: Config;
   pm2: Pm2Client;
   ingest: Ingest;
@@ -76,15 +79,17 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
   const stateDir = path.join(dir, 'demo');
   const instances = opts.instances ?? 2;
   const basePort = await freePortRange(instances);
+  // Test files share one Temporal server; a service name of their own keeps their incident ids apart.
+  const service = `localize-api-${Math.random().toString(36).slice(2, 8)}`;
   const config = parseConfig({
     temporal: { taskQueue: uniqueTaskQueue('zt'), address: temporal.address },
     pm2: { home: path.join(dir, 'pm2') },
-    services: [{ name: DEMO_APP_NAME, basePort, instances }],
+    services: [{ name: service, basePort, instances }],
     ...(opts.config ?? {}),
   });
   const logger = createLogger('test');
   const pm2 = await Pm2Client.connect({ home: config.pm2.home! });
-  await pm2.start(demoApp({ instances, basePort, stateDir }));
+  await pm2.start(demoApp({ name: service, instances, basePort, stateDir }));
   await waitForHealthy(basePort, instances);
 
   const ingest = new Ingest(temporal.client, config);
@@ -104,7 +109,8 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
     pm2,
     ingest,
     worker,
-    service: DEMO_APP_NAME,
+    service,
+    workflowId: (group = 'availability') => workflowIdFor(`${service}.${group}`),
     stateDir,
     basePort,
     instanceUrl: (i) => demoInstanceUrl(basePort, i),

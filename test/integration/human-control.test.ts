@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { injectFault } from '../../demo/faults';
 import { alertSchema } from '../../signals/alert';
-import { workflowIdFor, type IncidentStatus, type TimelineEntry } from '../../signals/incident';
+import type { IncidentStatus, TimelineEntry } from '../../signals/incident';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 import { awaitIncidentRun, awaitStatus, latestRunId, result, status } from '../helpers/incidents';
 import { cliQuery, cliSignal } from '../helpers/temporal-cli';
@@ -13,10 +13,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('human control from the stock Temporal CLI', () => {
   let sys: TestSystem;
-  const workflowId = workflowIdFor('localize-api.availability');
+  let workflowId: string;
 
   before(async () => {
     sys = await startTestSystem();
+    workflowId = sys.workflowId();
   });
   after(async () => {
     await sys?.stop();
@@ -29,7 +30,7 @@ describe('human control from the stock Temporal CLI', () => {
     await sys.ingest.ingest([
       alertSchema.parse({
         source: 'alertmanager',
-        service: 'localize-api',
+        service: sys.service,
         name: 'InstanceUnhealthy',
         status: 'firing',
         instance,

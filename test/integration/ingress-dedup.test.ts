@@ -6,7 +6,6 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildIngressServer } from '../../ingress/server';
 import { createLogger } from '../../observability/logger';
-import { workflowIdFor } from '../../signals/incident';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 import { awaitStatus } from '../helpers/incidents';
 
@@ -44,7 +43,7 @@ describe('dedup through the HTTP ingress', () => {
       alerts: [
         {
           status: 'firing',
-          labels: { alertname: 'InstanceUnhealthy', service: 'localize-api', pm2_instance: '0', severity: 'warning' },
+          labels: { alertname: 'InstanceUnhealthy', service: sys.service, pm2_instance: '0', severity: 'warning' },
           annotations: { summary: 'health check failing on instance 0' },
           startsAt,
           endsAt: '0001-01-01T00:00:00Z',
@@ -63,7 +62,7 @@ describe('dedup through the HTTP ingress', () => {
     const runIds = new Set(answers.map((a) => a.incidents[0].runId));
     assert.equal(runIds.size, 1, `one run for all deliveries, got ${[...runIds].join(', ')}`);
 
-    const workflowId = workflowIdFor('localize-api.availability');
+    const workflowId = sys.workflowId();
     const handle = sys.temporal.client.workflow.getHandle(workflowId, [...runIds][0]);
     const s = await awaitStatus(handle, '50 alerts counted', (st) => st.alerts.received === 50, 20_000);
     assert.equal(s.alerts.firing, 1, 'one distinct alert');

@@ -3,7 +3,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clearPersistentFaults, injectFault, setPersistentFault } from '../../demo/faults';
-import { workflowIdFor } from '../../signals/incident';
 import { humanSignals } from '../../signals/contract';
 import { IncidentClass, IncidentOutcome } from '../../signals/search-attributes';
 import { startTestSystem, waitForHealthy, type TestSystem } from '../helpers/system';
@@ -11,10 +10,11 @@ import { activitySummaries, awaitIncidentRun, awaitStatus, latestRunId, recordHi
 
 describe('incident lifecycle on real Temporal and PM2', () => {
   let sys: TestSystem;
-  const workflowId = workflowIdFor('localize-api.availability');
+  let workflowId: string;
 
   before(async () => {
     sys = await startTestSystem();
+    workflowId = sys.workflowId();
     await sys.startSentinel();
   });
   after(async () => {
@@ -50,7 +50,7 @@ describe('incident lifecycle on real Temporal and PM2', () => {
     );
     assert.ok(summaries.every((s) => s.length > 20), 'every activity has a readable summary');
     const described = await handle.describe();
-    assert.match((await described.staticSummary()) ?? '', /^localize-api: /);
+    assert.match((await described.staticSummary()) ?? '', new RegExp(`^${sys.service}: `));
     assert.equal(described.typedSearchAttributes.get(IncidentOutcome), 'auto-resolved');
     assert.equal(described.typedSearchAttributes.get(IncidentClass), 'deadlock');
     await recordHistory(handle, 'hang-auto-resolved', sys.temporal.address);
