@@ -1,8 +1,7 @@
 // The CLI reads the same config as the workers (ZT_CONFIG + environment), so it talks to the same
 // Temporal namespace and PM2 daemon they do.
-import os from 'node:os';
-import path from 'node:path';
 import { ConfigError, loadConfig } from '../config/load';
+import { pm2HomeOf } from '../config/paths';
 import type { Config } from '../config/schema';
 import { CliError } from './errors';
 
@@ -22,6 +21,7 @@ export function temporalAddress(config: Config): string {
   return config.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS;
 }
 
+/** The daemon the sentinel watches: `npm start`'s own one for the demo, else the configured one. */
 export function pm2Home(config: Config, env: NodeJS.ProcessEnv = process.env): string {
-  return config.pm2.home ?? env.PM2_HOME ?? path.join(os.homedir(), '.pm2');
+  return pm2HomeOf(config, env);
 }

@@ -90,6 +90,8 @@ export const configSchema = z.object({
       basePort: z.number().int().min(1).max(65535).default(3100),
       instances: z.number().int().min(1).max(8).default(2),
       stateDir: z.string().default('.zt/demo'),
+      /** The demo runs under a PM2 daemon of its own, stopped with `npm start`. */
+      pm2Home: z.string().default('.zt/pm2'),
     })
     .prefault({}),
 });

@@ -2,6 +2,7 @@
 // kept in .zt/temporal.db), the worker, the ingress, the sentinel and, with no services configured,
 // the demo target. Ctrl-C stops everything it started.
 import { loadConfig } from '../config/load';
+import { statePath } from '../config/paths';
 import { usesDemo } from '../config/services';
 import { createLogger } from '../observability/logger';
 import { installTemporalRuntime } from '../observability/temporal-runtime';
@@ -14,7 +15,7 @@ async function main(): Promise<void> {
   const logger = createLogger('zero-touch');
   installTemporalRuntime(logger);
   if (config.temporal.address) process.env.TEMPORAL_ADDRESS ??= config.temporal.address;
-  const temporal = await provisionTemporal({ preferDefaultPorts: true, dbFilename: config.temporal.dbFilename, log: console });
+  const temporal = await provisionTemporal({ preferDefaultPorts: true, dbFilename: statePath(config.temporal.dbFilename), log: console });
   const system = await startSystem(config, temporal.address, { worker: true, ingress: true, sentinel: true, demo: true }, logger).catch(async (err) => {
     await temporal.stop();
     throw err;

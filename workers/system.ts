@@ -1,9 +1,9 @@
 // Assembles the running system from its parts. `npm start` runs all of them in one process; the
 // compose stack runs each part (worker, ingress, sentinel) as its own scalable process.
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config/schema';
+import { pm2HomeOf, statePath } from '../config/paths';
 import { usesDemo } from '../config/services';
 import { demoApp } from '../demo/ecosystem';
 import { Ingest } from '../ingress/ingest';
@@ -28,14 +28,9 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-export function pm2HomeFor(config: Config, demo: boolean): string {
-  if (demo) return path.resolve(config.demo.stateDir, '..', 'pm2');
-  return config.pm2.home ?? process.env.PM2_HOME ?? path.join(process.env.HOME ?? '/root', '.pm2');
-}
-
 export async function startSystem(config: Config, address: string, parts: SystemParts, logger: Logger): Promise<RunningSystem> {
   const demo = parts.demo && usesDemo(config);
-  const pm2Home = pm2HomeFor(config, demo);
+  const pm2Home = demo ? statePath(config.demo.pm2Home) : pm2HomeOf(config);
   const stops: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const fn of stops.reverse()) await fn().catch((err) => logger.warn({ err }, 'error while stopping'));
@@ -47,7 +42,7 @@ export async function startSystem(config: Config, address: string, parts: System
       // Our own daemon: on stop nothing of it may be left behind.
       stops.push(() => pm2.killDaemon());
       for (const p of await pm2.listApp('localize-api')) await pm2.delete(p.pmId).catch(() => undefined);
-      await pm2.start(demoApp({ instances: config.demo.instances, basePort: config.demo.basePort, stateDir: path.resolve(config.demo.stateDir) }));
+      await pm2.start(demoApp({ instances: config.demo.instances, basePort: config.demo.basePort, stateDir: statePath(config.demo.stateDir) }));
     }
 
     const connection = await Connection.connect({ address });
