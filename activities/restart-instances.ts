@@ -18,6 +18,16 @@ interface Progress {
   done: number[];
 }
 
+/** A PM2 call can outlast the heartbeat timeout (a slow reload); keep telling Temporal we are alive. */
+async function whileHeartbeating<T>(ctx: Context, work: Promise<T>, details?: Progress): Promise<T> {
+  const timer = setInterval(() => ctx.heartbeat(details), 2_000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 export async function restartInstances({ config, pm2, logger }: ActivityDeps, req: RestartRequest): Promise<ActionOutcome> {
   const service = findService(config, req.service);
   const processes = await pm2.listApp(service.name);
@@ -40,7 +50,7 @@ export async function restartInstances({ config, pm2, logger }: ActivityDeps, re
     if (done.size > 0 || processes.every((p) => alreadyFresh(p.startedAt))) {
       return { performed: false, summary: `already reloaded ${service.name} for ${req.idempotencyKey}`, undo: NOTHING_TO_UNDO };
     }
-    await pm2.reload(service.name);
+    await whileHeartbeating(ctx, pm2.reload(service.name));
     ctx.heartbeat({ idempotencyKey: req.idempotencyKey, done: [...owned] } satisfies Progress);
     logger.info({ service: service.name, key: req.idempotencyKey }, 'reloaded');
     return { performed: true, summary: `reloaded every ${service.name} instance without downtime`, undo: NOTHING_TO_UNDO };
@@ -53,7 +63,7 @@ export async function restartInstances({ config, pm2, logger }: ActivityDeps, re
       lines.push(`pm_id ${pmId} already restarted for this attempt`);
       continue;
     }
-    await pm2.restart(pmId);
+    await whileHeartbeating(ctx, pm2.restart(pmId), { idempotencyKey: req.idempotencyKey, done: [...done] });
     done.add(pmId);
     ctx.heartbeat({ idempotencyKey: req.idempotencyKey, done: [...done] } satisfies Progress);
     const after = (await pm2.listApp(service.name)).find((p) => p.pmId === pmId);

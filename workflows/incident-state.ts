@@ -177,7 +177,9 @@ export class IncidentState {
     this.note('awaiting-approval', `Follow-up action ${action} needs approval: ${reason}. Signal approve or reject.`);
   }
 
+  /** The first close wins: a human's resolve during a running step is not overwritten by its result. */
   close(outcome: IncidentOutcome, summary: string): void {
+    if (this.closed) return;
     this.outcome = outcome;
     this.endedAt = this.now();
     this.note('closed', summary);

@@ -36,8 +36,10 @@ const observe = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { ...transient, nonRetryableErrorTypes: terminal },
 });
+// Heartbeats let a dead worker's action be retried elsewhere in seconds; idempotency keys make that safe.
 const change = proxyActivities<Activities>({
   startToCloseTimeout: '60s',
+  heartbeatTimeout: '10s',
   retry: { ...transient, maximumAttempts: 3, nonRetryableErrorTypes: terminal },
 });
 const judge = proxyActivities<Activities>({

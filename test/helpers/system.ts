@@ -69,6 +69,7 @@ export interface TestSystem {
 
 export interface TestSystemOptions {
   instances?: number;
+  execMode?: 'fork' | 'cluster';
   /** Deep-merged over the test defaults. */
   config?: Record<string, any>;
 }
@@ -89,7 +90,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
   });
   const logger = createLogger('test');
   const pm2 = await Pm2Client.connect({ home: config.pm2.home! });
-  await pm2.start(demoApp({ name: service, instances, basePort, stateDir }));
+  await pm2.start(demoApp({ name: service, instances, basePort, stateDir, execMode: opts.execMode ?? 'fork' }));
   await waitForHealthy(basePort, instances);
 
   const ingest = new Ingest(temporal.client, config);
