@@ -1,21 +1,13 @@
 import { spawn } from 'node:child_process';
 import type { TemporalEndpoint } from './endpoint';
-import type { ProvisionLog } from './log';
+import type { DevServerSettings } from './dev-server-settings';
 import { OutputTail } from './output-tail';
 import { exitOf, stopWithParent, terminate } from './process-lifetime';
 import { searchAttributeCliFlags } from './search-attribute-registration';
 import { waitUntilServing } from './wait-until-serving';
 
-export interface CliDevServerSettings {
+export interface CliDevServerSettings extends DevServerSettings {
   cli: string;
-  ip: string;
-  port: number;
-  uiPort: number;
-  namespace: string;
-  dbFilename: string | undefined;
-  headless: boolean;
-  readyTimeoutMs: number;
-  log: ProvisionLog;
 }
 
 /** Runs `temporal server start-dev` as our child and returns once it serves. */

@@ -1,27 +1,17 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { findChildPids } from './child-pids';
 import type { TemporalEndpoint } from './endpoint';
-import type { ProvisionLog } from './log';
+import type { DevServerSettings } from './dev-server-settings';
 import { stopWithParent } from './process-lifetime';
 import { searchAttributeKeys } from './search-attribute-registration';
 import { waitUntilServing } from './wait-until-serving';
 
-export interface SdkDevServerSettings {
-  ip: string;
-  port: number;
-  uiPort: number;
-  namespace: string;
-  dbFilename: string | undefined;
-  headless: boolean;
-  readyTimeoutMs: number;
-  log: ProvisionLog;
-}
 
 /**
  * The fallback when no CLI can be found or built: the SDK downloads a released CLI and runs the same dev server.
  * It needs network access on first use instead of Go.
  */
-export async function startSdkDevServer(settings: SdkDevServerSettings): Promise<TemporalEndpoint> {
+export async function startSdkDevServer(settings: DevServerSettings): Promise<TemporalEndpoint> {
   const { ip, port, uiPort, namespace, dbFilename, headless, log } = settings;
   log.info('starting the Temporal dev server through the SDK (downloads the Temporal CLI on first use)…');
   const started = Date.now();

@@ -53,24 +53,10 @@ after(async () => {
   try {
     await pm2?.killDaemon();
   } finally {
-    closePm2Sockets();
     await pm2?.disconnect();
     await rm(tmpDir, { recursive: true, force: true });
   }
 });
-
-// PM2's axon client sockets can see the daemon die before killDaemon closes them and then retry the
-// dead socket path forever, which would keep this test process alive (same workaround as demo-target).
-function closePm2Sockets(): void {
-  const client = (pm2 as unknown as { api?: { Client?: Record<string, { close?: () => void } | undefined> } })?.api?.Client;
-  for (const socket of [client?.client_sock, client?.sub_sock]) {
-    try {
-      socket?.close?.();
-    } catch {
-      // already closed
-    }
-  }
-}
 
 test('a service with every instance online is online, with the pids PM2 reports', async () => {
   const running = await pm2!.listApp(APP);

@@ -109,25 +109,10 @@ after(async () => {
   } catch {
     await forceKill();
   } finally {
-    closePm2Sockets();
     await pm2?.disconnect();
     await rm(tmpDir, { recursive: true, force: true });
   }
 });
-
-// PM2's axon client sockets often see the daemon die before killDaemon closes them, and then retry the dead
-// socket path forever, which keeps this test process alive. Closing them stops the retries (and is harmless
-// once Pm2Client.killDaemon does it itself).
-function closePm2Sockets(): void {
-  const client = (pm2 as unknown as { api?: { Client?: Record<string, { close?: () => void } | undefined> } })?.api?.Client;
-  for (const socket of [client?.client_sock, client?.sub_sock]) {
-    try {
-      socket?.close?.();
-    } catch {
-      // already closed
-    }
-  }
-}
 
 async function forceKill(): Promise<void> {
   const daemonPid = Number(await readFile(path.join(tmpDir, 'pm2', 'pm2.pid'), 'utf8').catch(() => ''));
