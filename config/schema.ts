@@ -6,6 +6,114 @@ const serviceName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be 1-63 lowercase letters, digits, ".", "_" or "-"');
 
+/** Flap damping shared by every detector: alert when `failures` of the last `samples` looks fail. */
+export const dampingSchema = z
+  .object({
+    samples: z.number().int().min(1).max(100).default(3),
+    failures: z.number().int().min(1).max(100).default(3),
+    /** After an alert, how long the same subject stays quiet (the incident owns it now). */
+    holdDownMs: z.number().int().min(0).default(30_000),
+  })
+  .refine((d) => d.failures <= d.samples, { message: 'failures must not exceed samples', path: ['failures'] });
+
+const detectorBase = { intervalMs: z.number().int().min(100).default(1000), damping: dampingSchema.optional() };
+
+/**
+ * Per-service detectors. Memory, CPU, startup and reboot need only PM2 and run by default; the others run
+ * only when their section names what they need (paths, routes, upstreams, names, a load balancer).
+ */
+export const detectorsSchema = z.object({
+  memory: z
+    .object({
+      ...detectorBase,
+      enabled: z.boolean().default(true),
+      /** Sustained growth over the window; a GC sawtooth has no trend and does not count. */
+      growthMbPerMinute: z.number().positive().default(30),
+      windowMs: z.number().int().min(5_000).default(60_000),
+      /** A hard ceiling regardless of trend. */
+      maxRssMb: z.number().positive().optional(),
+    })
+    .prefault({}),
+  cpu: z
+    .object({
+      ...detectorBase,
+      enabled: z.boolean().default(true),
+      percent: z.number().min(1).max(100).default(90),
+      sustainedMs: z.number().int().min(1_000).default(10_000),
+    })
+    .prefault({}),
+  startup: z
+    .object({
+      ...detectorBase,
+      enabled: z.boolean().default(true),
+      /** An instance not online and healthy this long after a (re)start failed to start. */
+      graceMs: z.number().int().min(500).default(15_000),
+    })
+    .prefault({}),
+  reboot: z.object({ ...detectorBase, enabled: z.boolean().default(true) }).prefault({}),
+  disk: z
+    .object({
+      ...detectorBase,
+      paths: z.array(z.string().min(1)).min(1),
+      minFreePercent: z.number().min(0).max(100).default(10),
+      minFreeInodesPercent: z.number().min(0).max(100).default(5),
+    })
+    .optional(),
+  routes: z
+    .object({
+      ...detectorBase,
+      /** Prometheus text scraped from each instance (same host and port as its health URL). */
+      metricsPath: z.string().startsWith('/').default('/metrics'),
+      /** p95 latency above this (ms) over the window is a route timeout. */
+      p95Ms: z.number().positive().default(1000),
+      windowMs: z.number().int().min(1_000).default(15_000),
+      minRequests: z.number().int().min(1).default(5),
+    })
+    .optional(),
+  deploy: z
+    .object({
+      ...detectorBase,
+      /** How long after a recorded deploy a regression is blamed on it. */
+      windowMs: z.number().int().min(1_000).default(300_000),
+      /** Error ratio (5xx / all) above which the release is bad. */
+      errorRatio: z.number().min(0).max(1).default(0.05),
+      /** Ignore the first moments after a deploy: warm-up blips are not regressions. */
+      warmupMs: z.number().int().min(0).default(5_000),
+      minRequests: z.number().int().min(1).default(10),
+    })
+    .optional(),
+  upstreams: z
+    .array(
+      z.object({
+        ...detectorBase,
+        name: z.string().min(1),
+        url: z.string().regex(/^https?:\/\/.+/, 'must be an http(s) URL'),
+        timeoutMs: z.number().int().min(50).default(1000),
+      }),
+    )
+    .optional(),
+  dns: z
+    .object({
+      ...detectorBase,
+      names: z.array(z.string().min(1)).min(1),
+      /** Resolvers to ask (host or host:port); default the system's. */
+      servers: z.array(z.string()).optional(),
+      timeoutMs: z.number().int().min(50).default(1000),
+    })
+    .optional(),
+  loadBalancer: z
+    .object({
+      ...detectorBase,
+      /** HAProxy runtime API (stats socket with `level admin`). */
+      haproxySocket: z.string().min(1),
+      backend: z.string().min(1),
+      /** Largest share of current sessions one server may hold above its weight share. */
+      maxSkew: z.number().min(0).max(1).default(0.3),
+      minSessions: z.number().int().min(0).default(10),
+    })
+    .optional(),
+});
+
 export const serviceSchema = z.object({
   /** The PM2 app name; automation acts only on services listed here. */
   name: serviceName,
@@ -16,6 +124,7 @@ export const serviceSchema = z.object({
   instances: z.number().int().min(1).max(64).default(1),
   /** Tags such as "auth" or "billing" mark services whose incidents always escalate. */
   tags: z.array(z.string()).default([]),
+  detectors: detectorsSchema.prefault({}),
 });
 
 export const sentinelSchema = z.object({
@@ -100,3 +209,5 @@ export type Config = z.infer<typeof configSchema>;
 export type ServiceConfig = z.infer<typeof serviceSchema>;
 export type PolicyConfig = z.infer<typeof policySchema>;
 export type SentinelConfig = z.infer<typeof sentinelSchema>;
+export type DetectorsConfig = z.infer<typeof detectorsSchema>;
+export type DampingConfig = z.infer<typeof dampingSchema>;

@@ -1,6 +1,6 @@
 // The services automation may act on. With none configured, the demo target is the one service,
 // so `npm start` on a fresh machine watches something a new user can break.
-import type { Config, ServiceConfig } from './schema';
+import { serviceSchema, type Config, type ServiceConfig } from './schema';
 
 export const DEMO_SERVICE_NAME = 'localize-api';
 
@@ -21,6 +21,7 @@ export function effectiveServices(config: Config): ServiceConfig[] {
       basePort: config.demo.basePort,
       instances: config.demo.instances,
       tags: [],
+      detectors: serviceSchema.shape.detectors.parse(undefined),
     },
   ];
 }

@@ -26,6 +26,8 @@ export const alertSchema = z.object({
   startsAt: z.string().max(64),
   /** Stable identity of the alert at its source, used to count duplicates. */
   fingerprint: z.string().min(1).max(200),
+  /** How many identical deliveries this one stands for (the ingress coalesces storms). */
+  count: z.number().int().min(1).max(1_000_000).default(1),
 });
 
 export type Alert = z.infer<typeof alertSchema>;

@@ -263,7 +263,7 @@ export class IncidentState {
   }
 
   private countAlert(alert: Alert): void {
-    this.alertsReceived++;
+    this.alertsReceived += alert.count;
     this.lastAlertName = alert.name;
     this.alertNames.add(alert.name);
     if (alert.instance !== undefined) this.alertInstances.add(alert.instance);

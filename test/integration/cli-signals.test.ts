@@ -154,6 +154,7 @@ before(async () => {
     risk: [],
     startsAt: new Date().toISOString(),
     fingerprint: `${SERVICE}/0/health-timeout`,
+    count: 1,
   };
   handle = await temporal.client.workflow.signalWithStart<typeof incidentWorkflow, [unknown]>('incidentWorkflow', {
     workflowId: WORKFLOW_ID,

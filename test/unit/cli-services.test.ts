@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { serviceState, servicesTable } from '../../cli/service-states';
-import type { ServiceConfig } from '../../config/schema';
+import { serviceSchema } from '../../config/schema';
 import type { Pm2Process } from '../../pm2/client';
 
-const api: ServiceConfig = { name: 'api', healthUrl: 'http://127.0.0.1:{port}/healthz', basePort: 3100, instances: 2, tags: [] };
+const api = serviceSchema.parse({ name: 'api', healthUrl: 'http://127.0.0.1:{port}/healthz', basePort: 3100, instances: 2 });
 
 function proc(pmId: number, instance: number, status: string, pid: number, name = 'api'): Pm2Process {
   return {

@@ -16,6 +16,7 @@ const alert: Alert = {
   risk: [],
   startsAt: '2026-01-01T10:00:00.000Z',
   fingerprint: 'fp-1',
+  count: 1,
 };
 
 const fresh = () =>
