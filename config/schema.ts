@@ -50,7 +50,14 @@ export const detectorsSchema = z.object({
       graceMs: z.number().int().min(500).default(15_000),
     })
     .prefault({}),
-  reboot: z.object({ ...detectorBase, enabled: z.boolean().default(true) }).prefault({}),
+  reboot: z
+    .object({
+      ...detectorBase,
+      enabled: z.boolean().default(true),
+      /** Changes on every boot of the host. */
+      bootIdPath: z.string().default('/proc/sys/kernel/random/boot_id'),
+    })
+    .prefault({}),
   disk: z
     .object({
       ...detectorBase,
@@ -73,6 +80,8 @@ export const detectorsSchema = z.object({
   deploy: z
     .object({
       ...detectorBase,
+      /** The deploy registry (JSON lines) that `zt deploy` appends to. */
+      registryPath: z.string().default('.zt/deploys.jsonl'),
       /** How long after a recorded deploy a regression is blamed on it. */
       windowMs: z.number().int().min(1_000).default(300_000),
       /** Error ratio (5xx / all) above which the release is bad. */
@@ -179,6 +188,10 @@ export const configSchema = z.object({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(8088),
       webhookToken: z.string().min(16, 'must be at least 16 characters').optional(),
+      /** Grafana contact point HMAC secret; when set, X-Grafana-Alerting-Signature is required and verified. */
+      grafanaHmacSecret: z.string().min(16, 'must be at least 16 characters').optional(),
+      /** Identical alerts for one incident within this window are coalesced into one signal with a count. */
+      coalesceMs: z.number().int().min(0).max(60_000).default(1000),
       bodyLimitBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
     })
     .prefault({}),
