@@ -1,6 +1,7 @@
 // Classification: from evidence to a named signature, a class, a severity, a confidence and the
 // reasons a human reads. Pure, so it is table-tested without PM2 and replays identically.
 import { RISK_FLAGS, type RiskFlag } from '../signals/alert';
+import { classOfAlert } from './alert-classes';
 import type { ActionName, Diagnosis, Evidence, IncidentClass, InstanceEvidence, PolicySnapshot, Severity } from './types';
 
 interface Finding {
@@ -12,6 +13,9 @@ interface Finding {
 }
 
 const CPU_BUSY_PERCENT = 80;
+
+/** Classes the instance evidence (PM2 state + health probes) can see for itself. */
+const INSTANCE_VISIBLE = new Set<IncidentClass>(['process-crash', 'unhealthy-health-check', 'deadlock', 'failed-startup']);
 
 function majority(instance: InstanceEvidence, predicate: (s: InstanceEvidence['samples'][number]) => boolean): boolean {
   const hits = instance.samples.filter(predicate).length;
@@ -90,6 +94,15 @@ export function examineInstance(i: InstanceEvidence): Finding | null {
   };
 }
 
+/** The first class named by a still-firing alert that instance evidence cannot confirm by itself. */
+function detectedElsewhere(evidence: Evidence): { class: IncidentClass; alerts: string[] } | null {
+  const classes = evidence.alerts.firing
+    .map((name) => ({ name, cls: classOfAlert(name) }))
+    .filter((a): a is { name: string; cls: IncidentClass } => a.cls !== null && !INSTANCE_VISIBLE.has(a.cls));
+  const first = classes[0];
+  return first ? { class: first.cls, alerts: classes.filter((c) => c.cls === first.cls).map((c) => c.name) } : null;
+}
+
 function riskFlagsOf(evidence: Evidence): RiskFlag[] {
   const fromTags = evidence.serviceTags.filter((t): t is RiskFlag => (RISK_FLAGS as readonly string[]).includes(t));
   return [...new Set([...evidence.alerts.risk, ...fromTags])];
@@ -122,6 +135,25 @@ export function classify(evidence: Evidence, policy: PolicySnapshot): Diagnosis 
     };
   }
   const findings = evidence.instances.map(examineInstance).filter((f): f is Finding => f !== null);
+  const detected = detectedElsewhere(evidence);
+  if (findings.length === 0 && detected) {
+    // The instances answer, but a detector still reports trouble they cannot show (disk, memory trend,
+    // upstreams…). Name it, and hand it to a human until the class has an approved playbook.
+    return {
+      ...base,
+      signatureId: `detected-${detected.class}`,
+      class: detected.class,
+      healthy: false,
+      severity: 'low',
+      confidence: 0.8,
+      reasons: [
+        `Every instance answers its health check, but ${detected.alerts.join(', ')} is still firing (${detected.class}).`,
+        'No automatic action is approved for this class yet, so a human decides.',
+      ],
+      affectedPmIds: [],
+      playbook: [],
+    };
+  }
   if (findings.length === 0) {
     const crashed = evidence.alerts.names.some((n) => /exit|crash|restart/i.test(n));
     return {

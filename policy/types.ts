@@ -56,7 +56,8 @@ export interface Evidence {
   expectedInstances: number;
   serviceTags: string[];
   instances: InstanceEvidence[];
-  alerts: { names: string[]; count: number; risk: RiskFlag[]; instances: number[] };
+  /** `names`: every alert seen; `firing`: those whose latest state is firing. */
+  alerts: { names: string[]; firing: string[]; count: number; risk: RiskFlag[]; instances: number[] };
 }
 
 export type ActionName = 'pm2-restart' | 'pm2-reload';

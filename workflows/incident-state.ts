@@ -44,7 +44,7 @@ export class IncidentState {
   resolution: { operator: string; rootCause?: string; fix?: string } | null = null;
   outcome: IncidentOutcome | null = null;
   endedAt: string | null = null;
-  private readonly alertFingerprints = new Map<string, Alert['status']>();
+  private readonly alertFingerprints = new Map<string, { name: string; status: Alert['status'] }>();
   private readonly alertNames = new Set<string>();
   private readonly alertInstances = new Set<number>();
   private readonly riskFlags = new Set<RiskFlag>();
@@ -189,6 +189,7 @@ export class IncidentState {
   alertFacts(): Evidence['alerts'] {
     return {
       names: [...this.alertNames],
+      firing: [...new Set([...this.alertFingerprints.values()].filter((a) => a.status === 'firing').map((a) => a.name))],
       count: this.alertsReceived,
       risk: [...this.riskFlags],
       instances: [...this.alertInstances],
@@ -197,7 +198,7 @@ export class IncidentState {
 
   status(): IncidentStatus {
     const d = this.diagnosis;
-    const firing = [...this.alertFingerprints.values()].filter((s) => s === 'firing').length;
+    const firing = [...this.alertFingerprints.values()].filter((a) => a.status === 'firing').length;
     return {
       incidentId: this.incidentId,
       workflowId: this.workflowId,
@@ -268,7 +269,7 @@ export class IncidentState {
     this.alertNames.add(alert.name);
     if (alert.instance !== undefined) this.alertInstances.add(alert.instance);
     for (const flag of alert.risk) this.riskFlags.add(flag);
-    const previous = this.alertFingerprints.get(alert.fingerprint);
+    const previous = this.alertFingerprints.get(alert.fingerprint)?.status;
     if (previous === alert.status) {
       this.version++;
       return;
@@ -277,7 +278,7 @@ export class IncidentState {
       this.version++;
       return;
     }
-    this.alertFingerprints.set(alert.fingerprint, alert.status);
+    this.alertFingerprints.set(alert.fingerprint, { name: alert.name, status: alert.status });
     if (this.alertsReceived > 1) {
       this.note('alert', `Alert ${alert.status}: ${alert.name} from ${alert.source}${alert.instance !== undefined ? ` (instance ${alert.instance})` : ''}.`);
     }

@@ -14,6 +14,6 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     expectedInstances: 0,
     serviceTags: [],
     instances: [],
-    alerts: { names: [], count: 0, risk: [], instances: [] },
+    alerts: { names: [], firing: [], count: 0, risk: [], instances: [] },
   });
 }
