@@ -57,7 +57,9 @@ export function runDetector(opts: { service: ServiceConfig; detector: Detector; 
       } catch (err) {
         logger.warn({ err, detector: detector.name, service: service.name }, 'detector round failed');
       }
-      const wait = Math.max(0, detector.intervalMs - (Date.now() - started));
+      // A round that overran must not be followed at once by another: two looks bunched together would
+      // let one short blip count twice against the damping.
+      const wait = Math.max(detector.intervalMs / 2, detector.intervalMs - (Date.now() - started));
       await new Promise<void>((resolve) => {
         wake = resolve;
         setTimeout(resolve, wait);
