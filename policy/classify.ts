@@ -1,7 +1,6 @@
 // Classification: from evidence to a named signature, a class, a severity, a confidence and the
 // reasons a human reads. Pure, so it is table-tested without PM2 and replays identically.
 import { RISK_FLAGS, type RiskFlag } from '../signals/alert';
-import { classOfAlert } from './alert-classes';
 import type { ActionName, Diagnosis, Evidence, IncidentClass, InstanceEvidence, PolicySnapshot, Severity } from './types';
 
 interface Finding {
@@ -96,11 +95,11 @@ export function examineInstance(i: InstanceEvidence): Finding | null {
 
 /** The first class named by a still-firing alert that instance evidence cannot confirm by itself. */
 function detectedElsewhere(evidence: Evidence): { class: IncidentClass; alerts: string[] } | null {
-  const classes = evidence.alerts.firing
-    .map((name) => ({ name, cls: classOfAlert(name) }))
-    .filter((a): a is { name: string; cls: IncidentClass } => a.cls !== null && !INSTANCE_VISIBLE.has(a.cls));
-  const first = classes[0];
-  return first ? { class: first.cls, alerts: classes.filter((c) => c.cls === first.cls).map((c) => c.name) } : null;
+  const named = evidence.alerts.firing.filter(
+    (a): a is { name: string; class: IncidentClass } => a.class !== null && !INSTANCE_VISIBLE.has(a.class),
+  );
+  const first = named[0];
+  return first ? { class: first.class, alerts: named.filter((a) => a.class === first.class).map((a) => a.name) } : null;
 }
 
 function riskFlagsOf(evidence: Evidence): RiskFlag[] {

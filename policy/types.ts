@@ -56,8 +56,8 @@ export interface Evidence {
   expectedInstances: number;
   serviceTags: string[];
   instances: InstanceEvidence[];
-  /** `names`: every alert seen; `firing`: those whose latest state is firing. */
-  alerts: { names: string[]; firing: string[]; count: number; risk: RiskFlag[]; instances: number[] };
+  /** `names`: every alert seen; `firing`: those whose latest state is firing, with the class they name. */
+  alerts: { names: string[]; firing: Array<{ name: string; class: IncidentClass | null }>; count: number; risk: RiskFlag[]; instances: number[] };
 }
 
 export type ActionName = 'pm2-restart' | 'pm2-reload';

@@ -12,13 +12,18 @@ import type {
   IncidentStatus,
   TimelineEntry,
 } from '../signals/incident';
-import type { ActionName, Diagnosis, Evidence } from '../policy/types';
+import { classOfAlert } from '../policy/alert-classes';
+import type { ActionName, Diagnosis, Evidence, IncidentClass } from '../policy/types';
 
 /** Why automation may not take its next step right now; null means it may. */
 export type Hold = 'closed' | 'reverting' | 'escalated' | 'human-control' | 'paused' | 'awaiting-approval';
 
 /** Alert timeline entries are kept for the first few fingerprints only, so a storm cannot bloat state. */
 const MAX_DISTINCT_ALERTS_IN_TIMELINE = 50;
+
+function uniqueByName<T extends { name: string }>(items: T[]): T[] {
+  return items.filter((item, i) => items.findIndex((other) => other.name === item.name) === i);
+}
 
 export class IncidentState {
   /** Bumped on every change, so the workflow can wait for "anything happened". */
@@ -44,7 +49,7 @@ export class IncidentState {
   resolution: { operator: string; rootCause?: string; fix?: string } | null = null;
   outcome: IncidentOutcome | null = null;
   endedAt: string | null = null;
-  private readonly alertFingerprints = new Map<string, { name: string; status: Alert['status'] }>();
+  private readonly alertFingerprints = new Map<string, { name: string; class: IncidentClass | null; status: Alert['status'] }>();
   private readonly alertNames = new Set<string>();
   private readonly alertInstances = new Set<number>();
   private readonly riskFlags = new Set<RiskFlag>();
@@ -189,7 +194,7 @@ export class IncidentState {
   alertFacts(): Evidence['alerts'] {
     return {
       names: [...this.alertNames],
-      firing: [...new Set([...this.alertFingerprints.values()].filter((a) => a.status === 'firing').map((a) => a.name))],
+      firing: uniqueByName([...this.alertFingerprints.values()].filter((a) => a.status === 'firing')).map(({ name, class: c }) => ({ name, class: c })),
       count: this.alertsReceived,
       risk: [...this.riskFlags],
       instances: [...this.alertInstances],
@@ -278,7 +283,7 @@ export class IncidentState {
       this.version++;
       return;
     }
-    this.alertFingerprints.set(alert.fingerprint, { name: alert.name, status: alert.status });
+    this.alertFingerprints.set(alert.fingerprint, { name: alert.name, class: classOfAlert(alert.name, alert.labels), status: alert.status });
     if (this.alertsReceived > 1) {
       this.note('alert', `Alert ${alert.status}: ${alert.name} from ${alert.source}${alert.instance !== undefined ? ` (instance ${alert.instance})` : ''}.`);
     }

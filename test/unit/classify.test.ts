@@ -31,7 +31,7 @@ function evidence(instances: InstanceEvidence[], over: Partial<Evidence> = {}): 
     expectedInstances: instances.length,
     serviceTags: [],
     instances,
-    alerts: { names: ['InstanceHealthTimeout'], firing: ['InstanceHealthTimeout'], count: 1, risk: [], instances: [] },
+    alerts: { names: ['InstanceHealthTimeout'], firing: [{ name: 'InstanceHealthTimeout', class: 'deadlock' }], count: 1, risk: [], instances: [] },
     ...over,
   };
 }
@@ -110,7 +110,7 @@ const cases: Array<{
   },
   {
     name: 'all healthy after a crash alert: PM2 already recovered it',
-    evidence: evidence([instance(0, ok), instance(1, ok)], { alerts: { names: ['ProcessExited'], firing: ['ProcessExited'], count: 1, risk: [], instances: [0] } }),
+    evidence: evidence([instance(0, ok), instance(1, ok)], { alerts: { names: ['ProcessExited'], firing: [{ name: 'ProcessExited', class: 'process-crash' }], count: 1, risk: [], instances: [0] } }),
     expect: { signatureId: 'crash-recovered-by-pm2', class: 'process-crash', healthy: true, playbook: [] },
     confidence: [0.9, 0.9],
   },
@@ -139,7 +139,7 @@ describe('classify', () => {
   }
 
   test('a still-firing detector alert the instances cannot show is named and handed to a human', () => {
-    const d = classify(evidence([instance(0, ok), instance(1, ok)], { alerts: { names: ['DiskPressure'], firing: ['DiskPressure'], count: 3, risk: [], instances: [] } }), policy);
+    const d = classify(evidence([instance(0, ok), instance(1, ok)], { alerts: { names: ['DiskPressure'], firing: [{ name: 'DiskPressure', class: 'disk-pressure' }], count: 3, risk: [], instances: [] } }), policy);
     assert.equal(d.signatureId, 'detected-disk-pressure');
     assert.equal(d.class, 'disk-pressure');
     assert.equal(d.healthy, false);
@@ -153,7 +153,7 @@ describe('classify', () => {
 
   test('risk flags come from alerts and from service tags', () => {
     const d = classify(
-      evidence([instance(0, hung)], { serviceTags: ['billing', 'frontend'], alerts: { names: ['X'], firing: ['X'], count: 1, risk: ['security'], instances: [] } }),
+      evidence([instance(0, hung)], { serviceTags: ['billing', 'frontend'], alerts: { names: ['X'], firing: [{ name: 'X', class: null }], count: 1, risk: ['security'], instances: [] } }),
       policy,
     );
     assert.deepEqual(d.riskFlags.sort(), ['billing', 'security']);
