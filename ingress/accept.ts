@@ -9,7 +9,8 @@ import { IngressError } from './errors';
 import type { Ingest, IngestOutcome } from './ingest';
 import type { IngressMetrics } from './metrics';
 
-export type IngestPort = Pick<Ingest, 'ingest' | 'assertKnownServices'>;
+/** What the routes need; `flush` and `undeliveredAlerts` are used when the ingest path has them. */
+export type IngestPort = Pick<Ingest, 'ingest' | 'assertKnownServices'> & Partial<Pick<Ingest, 'flush' | 'undeliveredAlerts'>>;
 
 export interface AcceptDeps {
   ingest: IngestPort;
@@ -53,5 +54,7 @@ export async function acceptAlerts(deps: AcceptDeps, source: Alert['source'], al
   }
   stopTimer({ outcome: 'ok' });
   for (const alert of alerts) deps.metrics.alertsReceived.inc({ source, status: alert.status });
+  const coalesced = incidents.filter((outcome) => outcome.result === 'coalesced').length;
+  if (coalesced) deps.metrics.alertsCoalesced.inc({ source }, coalesced);
   return { accepted: alerts.length, incidents };
 }

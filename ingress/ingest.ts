@@ -1,15 +1,19 @@
 // The one ingest path for every alert source: webhooks and the sentinel both end here. A firing alert
 // starts or joins its incident atomically (signalWithStart on `incident-<key>`), so any number of
 // identical alerts arriving at once make one incident; a resolved alert only joins an open one.
+// Storms are coalesced (ingress/coalescer.ts): duplicates within `http.coalesceMs` become one signal
+// with a count, so an incident's alert count stays exact without a Temporal signal per alert.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Config } from '../config/schema';
 import { findService } from '../config/services';
+import { createLogger, type Logger } from '../observability/logger';
 import { incidentKey } from '../policy/groups';
 import type { Alert } from '../signals/alert';
 import { alertSignal } from '../signals/contract';
 import { workflowIdFor } from '../signals/incident';
 import { IncidentPhase, IncidentService } from '../signals/search-attributes';
 import type { incidentWorkflow } from '../workflows';
+import { StormCoalescer, type Delivery, type IncidentTarget } from './coalescer';
 
 export interface IngestOutcome {
   workflowId: string;
@@ -17,16 +21,33 @@ export interface IngestOutcome {
   service: string;
   alert: string;
   status: Alert['status'];
-  /** `signalled`: started or joined the incident; `no-open-incident`: a resolved alert with nothing to join. */
-  result: 'signalled' | 'no-open-incident';
+  /**
+   * `signalled`: started or joined the incident; `no-open-incident`: a resolved alert with nothing to
+   * join; `coalesced`: an identical alert is already on its way, this one is counted into it.
+   */
+  result: 'signalled' | 'no-open-incident' | 'coalesced';
   runId: string | null;
 }
 
 export class Ingest {
+  private readonly coalescer: StormCoalescer;
+
   constructor(
     private readonly client: Client,
     private readonly config: Config,
-  ) {}
+    logger: Logger = createLogger('ingest'),
+  ) {
+    this.coalescer = new StormCoalescer({
+      windowMs: config.http.coalesceMs,
+      deliver: (target, alert) => this.deliver(target, alert),
+      logger,
+    });
+  }
+
+  /** Alerts answered 202 whose coalesced signal later failed (each failure is logged). */
+  get undeliveredAlerts(): number {
+    return this.coalescer.undeliveredAlerts;
+  }
 
   /** Throws UnknownServiceError before touching Temporal if any alert names an unconfigured service. */
   assertKnownServices(alerts: Alert[]): void {
@@ -39,27 +60,41 @@ export class Ingest {
     const byKey = new Map<string, Alert[]>();
     for (const alert of alerts) {
       const key = incidentKey(alert.service, alert.name, alert.labels);
-      byKey.set(key, [...(byKey.get(key) ?? []), alert]);
+      const batch = byKey.get(key);
+      if (batch) batch.push(alert);
+      else byKey.set(key, [alert]);
     }
     const batches = await Promise.all(
       [...byKey].map(async ([key, batch]) => {
+        const workflowId = workflowIdFor(key);
         const out: IngestOutcome[] = [];
-        for (const alert of batch) out.push(await this.deliver(key, alert));
+        for (const alert of batch) {
+          const { result, runId } = await this.coalescer.submit({ workflowId, key }, alert);
+          out.push({ workflowId, key, service: alert.service, alert: alert.name, status: alert.status, result, runId });
+        }
         return out;
       }),
     );
     return batches.flat();
   }
 
-  private async deliver(key: string, alert: Alert): Promise<IngestOutcome> {
-    const workflowId = workflowIdFor(key);
-    const base = { workflowId, key, service: alert.service, alert: alert.name, status: alert.status };
+  /** Sends every alert still being counted, and waits until they are delivered or logged as failed. */
+  flush(): Promise<void> {
+    return this.coalescer.flush();
+  }
+
+  /** For shutdown: stop coalescing, then flush, so no accepted alert is left behind in a timer. */
+  close(): Promise<void> {
+    return this.coalescer.close();
+  }
+
+  private async deliver({ workflowId, key }: IncidentTarget, alert: Alert): Promise<Delivery> {
     if (alert.status === 'resolved') {
       try {
         await this.client.workflow.getHandle(workflowId).signal(alertSignal, alert);
-        return { ...base, result: 'signalled', runId: null };
+        return { result: 'signalled', runId: null };
       } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return { ...base, result: 'no-open-incident', runId: null };
+        if (err instanceof WorkflowNotFoundError) return { result: 'no-open-incident', runId: null };
         throw err;
       }
     }
@@ -76,6 +111,6 @@ export class Ingest {
         { key: IncidentPhase, value: 'diagnosing' },
       ],
     });
-    return { ...base, result: 'signalled', runId: handle.signaledRunId };
+    return { result: 'signalled', runId: handle.signaledRunId };
   }
 }

@@ -41,15 +41,28 @@ export function parseJsonBody(text: string): unknown {
   }
 }
 
-/** Installs the JSON-only body handling in one (encapsulated) fastify scope. */
-export function acceptJsonBodiesOnly(scope: FastifyInstance): void {
+/** Checks the raw body before it is parsed (e.g. a signature over the exact bytes); throws to refuse. */
+export type RawBodyCheck = (request: FastifyRequest, rawBody: Buffer) => void;
+
+/**
+ * Replaces the scope's body parsers with the JSON one. The body is read as bytes so a `check` sees
+ * exactly what the sender signed; an encapsulated child scope may call this again with its own check.
+ */
+export function parseJsonBodies(scope: FastifyInstance, check?: RawBodyCheck): void {
   scope.removeAllContentTypeParsers();
-  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     try {
-      done(null, parseJsonBody(typeof body === 'string' ? body : body.toString('utf8')));
+      const raw = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+      check?.(request, raw);
+      done(null, parseJsonBody(raw.toString('utf8')));
     } catch (err) {
       done(err as Error, undefined);
     }
   });
+}
+
+/** Installs the JSON-only body handling in one (encapsulated) fastify scope. */
+export function acceptJsonBodiesOnly(scope: FastifyInstance): void {
+  parseJsonBodies(scope);
   scope.addHook('onRequest', requireJsonContentType);
 }

@@ -8,6 +8,7 @@ export interface IngressMetrics {
   alertsReceived: Counter<'source' | 'status'>;
   webhookRejected: Counter<'source' | 'reason'>;
   ingestDuration: Histogram<'source' | 'outcome'>;
+  alertsCoalesced: Counter<'source'>;
 }
 
 /** Reuses a metric already in the registry, so two servers may share one registry. */
@@ -43,17 +44,46 @@ export function createIngressMetrics(registry: Registry = new Registry()): Ingre
           registers,
         }),
     ),
+    alertsCoalesced: registered(
+      registry,
+      'zt_alerts_coalesced_total',
+      () =>
+        new Counter({
+          name: 'zt_alerts_coalesced_total',
+          help: 'Accepted alerts counted into an identical alert already on its way (storm handling), by source.',
+          labelNames: ['source'] as const,
+          registers,
+        }),
+    ),
     ingestDuration: registered(
       registry,
       'zt_ingest_duration_seconds',
       () =>
         new Histogram({
           name: 'zt_ingest_duration_seconds',
-          help: 'Time to deliver one webhook request’s alerts to Temporal (signalWithStart per alert).',
+          help: 'Time from a valid webhook request to its alerts delivered to Temporal or coalesced, by source.',
           labelNames: ['source', 'outcome'] as const,
           buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
           registers,
         }),
     ),
   };
+}
+
+/**
+ * Accepted alerts whose coalesced signal later failed. Read from the ingest path at scrape time, since
+ * the failure happens after the request was answered. Servers sharing a registry share one ingest path,
+ * so the first one registered is the one read.
+ */
+export function registerUndeliveredMetric(registry: Registry, read: () => number): void {
+  if (registry.getSingleMetric('zt_alerts_undelivered_total')) return;
+  new Counter({
+    name: 'zt_alerts_undelivered_total',
+    help: 'Alerts answered 202 whose coalesced delivery to Temporal failed afterwards (each one logged).',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
 }

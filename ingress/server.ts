@@ -6,7 +6,7 @@ import type { Config } from '../config/schema';
 import type { Logger } from '../observability/logger';
 import type { IngestPort } from './accept';
 import { IngressError, toIngressError } from './errors';
-import { createIngressMetrics, type IngressMetrics } from './metrics';
+import { createIngressMetrics, registerUndeliveredMetric, type IngressMetrics } from './metrics';
 import { healthRoutes } from './routes/health';
 import { hookRoutes, hookSourceOf } from './routes/hooks';
 import { metricsRoute } from './routes/metrics';
@@ -54,6 +54,11 @@ export function buildIngressServer(opts: IngressServerOptions): FastifyInstance 
     return reply.code(404).send(problem.body);
   });
 
+  const { ingest } = opts;
+  if (ingest.undeliveredAlerts !== undefined) registerUndeliveredMetric(metrics.registry, () => ingest.undeliveredAlerts ?? 0);
+  // Alerts still being counted in a coalescing window were answered 202: send them before we go.
+  if (ingest.flush) app.addHook('onClose', async () => ingest.flush?.());
+
   healthRoutes(app, opts.ready);
   metricsRoute(app, metrics.registry);
   app.register(
@@ -61,6 +66,7 @@ export function buildIngressServer(opts: IngressServerOptions): FastifyInstance 
       deps: { ingest: opts.ingest, metrics, logger },
       webhookToken: config.http.webhookToken,
       bodyLimit: config.http.bodyLimitBytes,
+      grafanaHmacSecret: config.http.grafanaHmacSecret,
     }),
     { prefix: '/hooks' },
   );

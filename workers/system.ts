@@ -48,7 +48,9 @@ export async function startSystem(config: Config, address: string, parts: System
     const connection = await Connection.connect({ address });
     stops.push(() => connection.close());
     const client = new Client({ connection, namespace: config.temporal.namespace });
-    const ingest = new Ingest(client, config);
+    const ingest = new Ingest(client, config, logger);
+    // Coalesced alert counts still in a window go out before the connection closes.
+    stops.push(() => ingest.close());
 
     if (parts.worker) {
       const native = await NativeConnection.connect({ address });

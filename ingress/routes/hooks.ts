@@ -5,11 +5,15 @@ import { requireBearerToken } from '../auth';
 import type { AcceptDeps } from '../accept';
 import { acceptJsonBodiesOnly } from '../json-body';
 import { alertmanagerRoute } from './alertmanager';
+import { genericRoute } from './generic';
+import { grafanaRoute } from './grafana';
 
 export interface HookOptions {
   deps: AcceptDeps;
   webhookToken: string | undefined;
   bodyLimit: number;
+  /** When set, /hooks/grafana requires a valid X-Grafana-Alerting-Signature. */
+  grafanaHmacSecret: string | undefined;
 }
 
 export function hookRoutes(options: HookOptions): (scope: FastifyInstance) => Promise<void> {
@@ -18,6 +22,8 @@ export function hookRoutes(options: HookOptions): (scope: FastifyInstance) => Pr
     if (options.webhookToken) scope.addHook('onRequest', requireBearerToken(options.webhookToken));
     acceptJsonBodiesOnly(scope);
     alertmanagerRoute(scope, options.deps, options.bodyLimit);
+    genericRoute(scope, options.deps, options.bodyLimit);
+    await scope.register(grafanaRoute(options.deps, options.bodyLimit, options.grafanaHmacSecret));
   };
 }
 

@@ -374,10 +374,10 @@ test('two servers may share one registry, and servers without one get their own'
   }
 });
 
-test('unknown routes answer a JSON 404; /hooks/grafana is not served yet', async () => {
+test('unknown routes answer a JSON 404', async () => {
   await withServer({}, async ({ app }) => {
-    const response = await app.inject({ method: 'POST', url: '/hooks/grafana', payload: {} });
+    const response = await app.inject({ method: 'POST', url: '/hooks/pagerduty', payload: {} });
     assert.equal(response.statusCode, 404);
-    assert.deepEqual(response.json(), { error: 'not_found', message: 'no route POST /hooks/grafana' });
+    assert.deepEqual(response.json(), { error: 'not_found', message: 'no route POST /hooks/pagerduty' });
   });
 });
