@@ -70,7 +70,9 @@ export interface TestSystem {
 export interface TestSystemOptions {
   instances?: number;
   execMode?: 'fork' | 'cluster';
-  /** Deep-merged over the test defaults. */
+  /** The demo service's `detectors` section. */
+  detectors?: Record<string, any>;
+  /** Top-level sections replaced over the test defaults (`services` is built from the options above). */
   config?: Record<string, any>;
 }
 
@@ -85,7 +87,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
   const config = parseConfig({
     temporal: { taskQueue: uniqueTaskQueue('zt'), address: temporal.address },
     pm2: { home: path.join(dir, 'pm2') },
-    services: [{ name: service, basePort, instances }],
+    services: [{ name: service, basePort, instances, ...(opts.detectors ? { detectors: opts.detectors } : {}) }],
     ...(opts.config ?? {}),
   });
   const logger = createLogger('test');
