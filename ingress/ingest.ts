@@ -2,7 +2,9 @@
 // starts or joins its incident atomically (signalWithStart on `incident-<key>`), so any number of
 // identical alerts arriving at once make one incident; a resolved alert only joins an open one.
 // Storms are coalesced (ingress/coalescer.ts): duplicates within `http.coalesceMs` become one signal
-// with a count, so an incident's alert count stays exact without a Temporal signal per alert.
+// with a count, so an incident's alert count stays exact without a Temporal signal per alert; while an
+// incident is known open, duplicates are answered at once without waiting for Temporal (see the
+// coalescer for what that trades away).
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Config } from '../config/schema';
 import { findService } from '../config/services';

@@ -1,6 +1,7 @@
 // Storm coalescing without Temporal: the first alert per (incident, fingerprint, status) goes out at
 // once, duplicates within the window become one delivery with a count, nothing is lost on flush, a
-// failed first delivery fails its duplicates (so senders retry), and a failed flush is counted.
+// failed first delivery fails its duplicates (so senders retry), and a failed flush is counted. Fast path:
+// while an incident is known open, new windows answer at once and only count, one signal per window.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
@@ -54,19 +55,20 @@ test('a resolved alert goes out after the firing duplicates counted before it', 
   await coalescer.flush();
 });
 
-test('the window ends on its timer and the next duplicate opens a new one', async () => {
+test('the window ends on its timer; after the known-open period the next duplicate is delivered at once', async () => {
   const sent: Alert[] = [];
   const coalescer = new StormCoalescer({
-    windowMs: 30,
+    windowMs: 20,
+    knownOpenMs: 20,
     deliver: async (_t, a) => (sent.push(a), { result: 'signalled', runId: 'r' }),
     logger: pino({ level: 'silent' }),
   });
   await coalescer.submit(target, alert());
   await coalescer.submit(target, alert());
-  await new Promise((r) => setTimeout(r, 80));
+  await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(sent.map((a) => a.count), [1, 1]);
-  await coalescer.submit(target, alert());
-  assert.equal(sent.length, 3, 'a new window sends its first alert at once');
+  assert.equal((await coalescer.submit(target, alert())).result, 'signalled', 'no longer known open: sent, not counted');
+  assert.equal(sent.length, 3);
   await coalescer.close();
 });
 
@@ -104,4 +106,83 @@ test('a resolved alert with no open incident answers no-open-incident for its du
   const outcomes = await Promise.all(Array.from({ length: 3 }, () => coalescer.submit(target, alert({ status: 'resolved' }))));
   assert.deepEqual(outcomes.map((o) => o.result), ['no-open-incident', 'no-open-incident', 'no-open-incident']);
   await coalescer.close();
+});
+
+/** A deliver whose calls after the first hang until `release()`: shows who waits for Temporal and who does not. */
+function gated(fail: (a: Alert) => boolean = () => false) {
+  const sent: Alert[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const deliver = async (_t: IncidentTarget, a: Alert): Promise<Delivery> => {
+    sent.push(a);
+    if (sent.length > 1) await gate;
+    if (fail(a)) throw new Error('temporal down');
+    return { result: 'signalled', runId: 'run-1' };
+  };
+  return { sent, release, coalescer: new StormCoalescer({ windowMs: 10_000, deliver, logger: pino({ level: 'silent' }) }) };
+}
+
+test('fast path: once delivered, a new window answers coalesced at once and sends one counted signal', async () => {
+  const { sent, coalescer } = recorder();
+  await coalescer.submit(target, alert());
+  await coalescer.flush();
+  const outcomes = await Promise.all(Array.from({ length: 500 }, () => coalescer.submit(target, alert())));
+  assert.equal(sent.length, 1, 'nothing sent while the window is open');
+  assert.ok(outcomes.every((o) => o.result === 'coalesced' && o.runId === 'run-1'));
+  assert.equal(coalescer.pendingAlerts, 500);
+  await coalescer.flush();
+  assert.deepEqual(sent.map((a) => a.count), [1, 500], 'one signal for the whole window, count exact');
+});
+
+test('fast path: duplicates are answered without waiting for an earlier window still being flushed', async () => {
+  const { sent, release, coalescer } = gated();
+  await coalescer.submit(target, alert());
+  await coalescer.submit(target, alert());
+  const flushing = coalescer.flush(); // hangs on the gate: Temporal is slow
+  const outcome = await coalescer.submit(target, alert());
+  assert.equal(outcome.result, 'coalesced');
+  release();
+  await flushing;
+  await coalescer.flush();
+  assert.deepEqual(sent.map((a) => a.count), [1, 1, 1]);
+});
+
+test('fast path: a resolved alert goes out after the firing counts, and the next firing waits for its delivery', async () => {
+  const { sent, coalescer } = recorder();
+  await coalescer.submit(target, alert());
+  await coalescer.flush();
+  await Promise.all(Array.from({ length: 3 }, () => coalescer.submit(target, alert())));
+  assert.equal((await coalescer.submit(target, alert({ status: 'resolved' }))).result, 'signalled');
+  assert.equal((await coalescer.submit(target, alert())).result, 'signalled', 'a firing after a resolved is a first alert');
+  await coalescer.flush();
+  assert.deepEqual(sent.map((a) => `${a.status}x${a.count}`), ['firingx1', 'firingx3', 'resolvedx1', 'firingx1']);
+});
+
+test('fast path: a failed flush is counted as undelivered and the next alert is refused with Temporal', async () => {
+  let down = false;
+  const { coalescer } = recorder(() => down);
+  await coalescer.submit(target, alert());
+  await coalescer.flush();
+  await Promise.all(Array.from({ length: 4 }, () => coalescer.submit(target, alert())));
+  down = true;
+  await coalescer.flush();
+  assert.equal(coalescer.undeliveredAlerts, 4, 'the accepted window is counted and logged, not dropped silently');
+  await assert.rejects(coalescer.submit(target, alert()), /temporal down/, 'no longer known open: the sender gets 503 and retries');
+  assert.equal(coalescer.pendingAlerts, 0);
+});
+
+test('fast path: close() delivers every counted alert, per incident', async () => {
+  const totals = new Map<string, number>();
+  const coalescer = new StormCoalescer({
+    windowMs: 10_000,
+    deliver: async (t, a) => (totals.set(t.workflowId, (totals.get(t.workflowId) ?? 0) + a.count), { result: 'signalled', runId: 'r' }),
+    logger: pino({ level: 'silent' }),
+  });
+  const other: IncidentTarget = { workflowId: 'incident-web.availability', key: 'web.availability' };
+  await Promise.all([coalescer.submit(target, alert()), coalescer.submit(other, alert())]);
+  await coalescer.flush();
+  for (let i = 0; i < 10; i++) await Promise.all([coalescer.submit(target, alert()), coalescer.submit(other, alert({ count: 2 }))]);
+  await coalescer.close();
+  assert.deepEqual(Object.fromEntries(totals), { [target.workflowId]: 11, [other.workflowId]: 21 });
+  assert.equal(coalescer.pendingAlerts, 0);
 });
