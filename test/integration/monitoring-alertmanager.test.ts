@@ -2,37 +2,23 @@
 // operator would, is routed to /hooks/alertmanager with the bearer token and opens the incident.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { buildIngressServer } from '../../ingress/server';
-import { createLogger } from '../../observability/logger';
 import { IncidentService } from '../../signals/search-attributes';
 import { awaitIncidentRun, awaitStatus } from '../helpers/incidents';
-import { startMonitoring, type Monitoring } from '../helpers/monitoring';
-import { startTestSystem, type TestSystem } from '../helpers/system';
-
-const TOKEN = randomBytes(24).toString('hex');
+import type { Monitoring } from '../helpers/monitoring';
+import { startMonitoredSystem, type MonitoredSystem } from '../helpers/monitored-system';
+import type { TestSystem } from '../helpers/system';
 
 let sys: TestSystem;
-let ingress: FastifyInstance;
 let monitoring: Monitoring;
+let system: MonitoredSystem;
 
 before(async () => {
-  sys = await startTestSystem({ config: { http: { webhookToken: TOKEN } } });
-  ingress = buildIngressServer({ config: sys.config, ingest: sys.ingest, ready: async () => true, logger: createLogger('test') });
-  const ingressUrl = await ingress.listen({ host: '127.0.0.1', port: 0 });
-  monitoring = await startMonitoring({
-    service: sys.service,
-    targets: [0, 1].map((i) => ({ address: new URL(sys.instanceUrl(i)).host, pm2Instance: i })),
-    webhookUrl: `${ingressUrl}/hooks/alertmanager`,
-    webhookToken: TOKEN,
-  });
+  system = await startMonitoredSystem();
+  ({ sys, monitoring } = system);
 });
 
 after(async () => {
-  await monitoring?.stop();
-  await ingress?.close();
-  await sys?.stop();
+  await system?.stop();
 });
 
 test('an alert added with amtool reaches the ingress through Alertmanager and opens an incident', async () => {
