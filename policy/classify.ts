@@ -26,14 +26,21 @@ function label(i: InstanceEvidence): string {
 }
 
 /** What is wrong with one instance, or null when it is healthy. */
-export function examineInstance(i: InstanceEvidence): Finding | null {
+/**
+ * What is wrong with one instance, or null when it is healthy. `crashReported` says the sentinel saw
+ * this instance exit unasked: PM2 shows a crashing process as "stopped" between an exit and its restart,
+ * which must not be mistaken for a process a human stopped on purpose.
+ */
+export function examineInstance(i: InstanceEvidence, crashReported = false): Finding | null {
   const last = i.samples[i.samples.length - 1];
   if (!last) return null;
   const statuses = [...new Set(i.samples.map((s) => s.status))].join('/');
   const healthy = i.restartsDuringDiagnosis === 0 && last.status === 'online' && last.health === 'ok' && majority(i, (s) => s.health === 'ok');
   if (healthy) return null;
 
-  if (last.status === 'stopped' && i.restartsDuringDiagnosis === 0) {
+  const stoppedOnPurpose =
+    i.samples.every((s) => s.status === 'stopped') && i.restartsDuringDiagnosis === 0 && i.unstableRestarts === 0 && !crashReported;
+  if (stoppedOnPurpose) {
     return {
       pmId: i.pmId,
       signatureId: 'process-stopped',
@@ -42,7 +49,11 @@ export function examineInstance(i: InstanceEvidence): Finding | null {
       reason: `${label(i)} is stopped in PM2 (exit code ${i.exitCode ?? 'none'}); it may have been stopped on purpose, so a human decides.`,
     };
   }
-  if (i.restartsDuringDiagnosis > 0 || last.status === 'errored' || (i.unstableRestarts > 0 && last.health !== 'ok')) {
+  if (
+    i.restartsDuringDiagnosis > 0 ||
+    last.status === 'errored' ||
+    ((i.unstableRestarts > 0 || crashReported) && (last.health !== 'ok' || last.status !== 'online'))
+  ) {
     const why =
       last.status === 'errored'
         ? `PM2 gave up restarting it (status errored, exit code ${i.exitCode ?? 'unknown'})`
@@ -133,7 +144,10 @@ export function classify(evidence: Evidence, policy: PolicySnapshot): Diagnosis 
       playbook: [],
     };
   }
-  const findings = evidence.instances.map(examineInstance).filter((f): f is Finding => f !== null);
+  const crashReported = new Set(evidence.alerts.firing.some((a) => a.class === 'process-crash') ? evidence.alerts.instances : []);
+  const findings = evidence.instances
+    .map((i) => examineInstance(i, crashReported.has(i.instance)))
+    .filter((f): f is Finding => f !== null);
   const detected = detectedElsewhere(evidence);
   if (findings.length === 0 && detected) {
     // The instances answer, but a detector still reports trouble they cannot show (disk, memory trend,

@@ -41,6 +41,11 @@ export class IncidentState {
   failedAttempts = 0;
   attempts = 0;
   diagnosis: Diagnosis | null = null;
+  /**
+   * Incidents started before this behaviour showed escalation only once the step in flight finished; the
+   * phase is a search attribute, so their histories must replay with the old timing (see openIncident).
+   */
+  statesShownAtOnce = true;
   /** Last search-attribute values sent, so unchanged ones are not upserted again. */
   publishedAttributes = '';
   readonly actions: ActionRecord[] = [];
@@ -97,6 +102,9 @@ export class IncidentState {
   phase(): IncidentPhase {
     if (this.closed) return 'closed';
     if (this.revertsRequested > this.revertsDone) return 'reverting';
+    // Escalation and a human in control are states, shown at once, even while a step is finishing.
+    if (this.statesShownAtOnce && this.frozen) return 'escalated';
+    if (this.statesShownAtOnce && this.controller) return 'human-control';
     if (this.waitingFor && this.waitingFor !== 'closed') return this.waitingFor;
     return this.step;
   }

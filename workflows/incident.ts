@@ -5,6 +5,7 @@
 import {
   ActivityFailure,
   condition,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -76,7 +77,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
 function openIncident(input: IncidentInput): IncidentState {
   const info = workflowInfo();
   const incidentId = incidentIdFor(info.firstExecutionRunId, info.startTime);
-  return new IncidentState(input, incidentId, info.workflowId, info.runId, info.startTime.toISOString());
+  const incident = new IncidentState(input, incidentId, info.workflowId, info.runId, info.startTime.toISOString());
+  incident.statesShownAtOnce = patched('phase-shows-escalation-at-once');
+  return incident;
 }
 
 function listenTo(incident: IncidentState): void {

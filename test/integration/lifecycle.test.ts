@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clearPersistentFaults, injectFault, setPersistentFault } from '../../demo/faults';
-import { humanSignals } from '../../signals/contract';
+import { humanSignals, timelineQuery } from '../../signals/contract';
 import { IncidentClass, IncidentOutcome } from '../../signals/search-attributes';
 import { startTestSystem, waitForHealthy, type TestSystem } from '../helpers/system';
 import { activitySummaries, awaitIncidentRun, awaitStatus, latestRunId, recordHistory, result, status } from '../helpers/incidents';
@@ -75,7 +75,7 @@ describe('incident lifecycle on real Temporal and PM2', () => {
     await new Promise((r) => setTimeout(r, 6_000));
     const later = await status(handle);
     assert.equal(later.actions.length, 2, 'no automatic action after escalation');
-    assert.equal(later.phase, 'escalated');
+    assert.equal(later.phase, 'escalated', JSON.stringify(await handle.query(timelineQuery), null, 1));
 
     await clearPersistentFaults(sys.stateDir, 0);
     await handle.signal(humanSignals.resolve, { operator: 'alice', rootCause: 'bad config on instance 0', fix: 'config reverted' });

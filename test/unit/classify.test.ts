@@ -97,6 +97,15 @@ const cases: Array<{
     confidence: [0.5, 0.5],
   },
   {
+    name: 'caught between a crash and its restart ("stopped") after the sentinel reported the crash: crash loop',
+    evidence: evidence(
+      [instance(0, [{ status: 'stopped', health: 'refused', httpStatus: null }, { status: 'stopped', health: 'refused', httpStatus: null }], { exitCode: 1 }), instance(1, ok)],
+      { alerts: { names: ['ProcessCrashLoop'], firing: [{ name: 'ProcessCrashLoop', class: 'process-crash' }], count: 4, risk: [], instances: [0] } },
+    ),
+    expect: { signatureId: 'crash-loop', class: 'process-crash', affectedPmIds: [0] },
+    confidence: [0.8, 0.8],
+  },
+  {
     name: 'online but refusing connections: ambiguous, below the threshold',
     evidence: evidence([instance(0, [{ health: 'refused', httpStatus: null }, { health: 'refused', httpStatus: null }, { health: 'refused', httpStatus: null }]), instance(1, ok)]),
     expect: { signatureId: 'online-not-listening' },
