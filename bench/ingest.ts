@@ -13,7 +13,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Worker as Thread } from 'node:worker_threads';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -298,6 +298,8 @@ interface Measured {
   ingress: PhaseResult;
   /** The storm continuing at the target rate, open loop. */
   atTarget: PhaseResult;
+  /** The ingress process's event-loop delay during the open-loop phase (5 ms resolution). */
+  eventLoopDelayMs: { p99: number; max: number };
   raw: PhaseResult;
   flushMs: number;
 }
@@ -313,11 +315,16 @@ async function loadPhases(client: Client, ingest: Ingest, url: string, taskQueue
   await ingest.flush();
   const flushMs = performance.now() - flushStarted;
   // Latency at the target rate (open loop), the same alert mix for other incidents of the same services.
+  // The ingress's own event-loop delay meanwhile tells its stalls apart from the sender's or the server's.
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
   const atTarget = await driveHttp(url, loadMix(Math.round((TARGET_RATE * DURATION_MS) / 1000), services), DURATION_MS + 5_000, TARGET_RATE);
+  loopDelay.disable();
+  const eventLoopDelayMs = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
   await ingest.flush();
   // The floor: the very alerts the ingress was sent, as raw signalWithStart calls, same pool, same server.
   const raw = await drive(samples.slice(0, ingress.sent), DURATION_MS, rawSignalWithStart(client, taskQueue));
-  return { warmup, ingress, atTarget, raw, flushMs };
+  return { warmup, ingress, atTarget, raw, flushMs, eventLoopDelayMs };
 }
 
 function printTable(m: Measured, lost: number, rawLost: number, undelivered: number, drainMs: number): number {
@@ -329,6 +336,7 @@ function printTable(m: Measured, lost: number, rawLost: number, undelivered: num
   const ratioVsRaw = m.ingress.perSecond / m.raw.perSecond;
   console.log(`ratio vs raw ${ratioVsRaw.toFixed(2)}×; lost ${lost} of ${m.warmup.accepted + m.ingress.accepted + m.atTarget.accepted} accepted (all phases); ` +
     `raw lost ${rawLost}; undelivered ${undelivered}; final flush ${m.flushMs.toFixed(0)} ms; worker drain ${(drainMs / 1000).toFixed(1)} s`);
+  console.log(`ingress event-loop delay at ${TARGET_RATE}/s: p99 ${m.eventLoopDelayMs.p99.toFixed(1)} ms, max ${m.eventLoopDelayMs.max.toFixed(1)} ms`);
   if (m.ingress.failed || m.raw.failed) console.log(`statuses: ingress ${JSON.stringify(m.ingress.statuses)}, raw ${JSON.stringify(m.raw.statuses)}`);
   return ratioVsRaw;
 }
@@ -394,6 +402,8 @@ async function main(): Promise<void> {
       p99Ms: round(m.atTarget.p99Ms),
       saturationP50Ms: round(m.ingress.p50Ms),
       saturationP99Ms: round(m.ingress.p99Ms),
+      eventLoopDelayP99Ms: round(m.eventLoopDelayMs.p99),
+      eventLoopDelayMaxMs: round(m.eventLoopDelayMs.max),
       rawSignalWithStartPerSecond: Math.round(m.raw.perSecond),
       rawP50Ms: round(m.raw.p50Ms),
       rawP99Ms: round(m.raw.p99Ms),

@@ -220,11 +220,17 @@ export class StormCoalescer {
     }
   }
 
+  /**
+   * Windows of one storm open in the same millisecond; ending them all in the same tick would send their
+   * counts in one burst that stalls the event loop every window. A spread of up to a quarter of a window
+   * keeps the flushes apart without delaying any count by more than that.
+   */
   private windowTimer(key: string): NodeJS.Timeout {
+    const spread = Math.random() * this.opts.windowMs * 0.25;
     return setTimeout(() => {
       void this.flushWindow(key);
       this.sweepKnown();
-    }, this.opts.windowMs);
+    }, this.opts.windowMs + spread);
   }
 
   private async join(key: string, window: Window, alert: Alert): Promise<CoalescedDelivery> {
