@@ -56,6 +56,11 @@ export const detectorsSchema = z.object({
       enabled: z.boolean().default(true),
       /** Changes on every boot of the host. */
       bootIdPath: z.string().default('/proc/sys/kernel/random/boot_id'),
+      /**
+       * Where the last boot id seen on this host is kept, so a reboot that also restarted the sentinel is
+       * still noticed when it comes back.
+       */
+      stateFile: z.string().default('.zt/last-boot.json'),
     })
     .prefault({}),
   disk: z

@@ -1,12 +1,15 @@
-// Node reboot: the host's boot id (new on every boot) or the PM2 daemon's pid (new on every daemon
-// start; PM2 writes it to <PM2_HOME>/pm2.pid) differs from what this detector read when it started.
+// Node reboot: the host's boot id (new on every boot) differs from the one this host had when the sentinel
+// last ran (kept in `stateFile`) or read at start, or the PM2 daemon's pid (new on every daemon start; PM2
+// writes it to <PM2_HOME>/pm2.pid) differs from what this detector read when it started.
 // Either means every process of the service was started again by something other than a remediation.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DampingConfig } from '../../config/schema';
 import type { DetectorFactory, Observation } from '../detector';
 import { ChangedSinceStart } from './changed-since-start';
+import { statePath } from '../../config/paths';
 import { dampingOr } from './detector-damping';
+import { readLastBoot, writeLastBoot } from './last-boot';
 
 /**
  * A reboot is a fact that stays true until this detector restarts: alert at once, and only once a day
@@ -28,7 +31,8 @@ async function readTrimmed(file: string): Promise<string | null> {
 export const rebootDetector: DetectorFactory = ({ service, pm2 }) => {
   const cfg = service.detectors.reboot;
   if (!cfg.enabled) return null;
-  const bootId = new ChangedSinceStart();
+  const stateFile = statePath(cfg.stateFile);
+  let bootId: ChangedSinceStart | null = null;
   const daemonPid = new ChangedSinceStart();
   const pidFile = path.join(pm2.home, 'pm2.pid');
 
@@ -38,15 +42,20 @@ export const rebootDetector: DetectorFactory = ({ service, pm2 }) => {
     damping: dampingOr(cfg.damping, REBOOT_DAMPING),
     async observe() {
       const observations: Observation[] = [];
-      const boot = bootId.check(await readTrimmed(cfg.bootIdPath));
+      const current = await readTrimmed(cfg.bootIdPath);
+      if (!bootId && current !== null) {
+        bootId = new ChangedSinceStart(await readLastBoot(stateFile));
+        await writeLastBoot(stateFile, current);
+      }
+      const boot = bootId?.check(current) ?? null;
       if (boot) {
         observations.push({
           subject: 'node',
           failing: boot.changed,
           alertName: 'NodeRebooted',
           summary: boot.changed
-            ? `The node running ${service.name} rebooted: boot id changed from ${boot.first} since the sentinel started.`
-            : `The node running ${service.name} has not rebooted since the sentinel started.`,
+            ? `The node running ${service.name} rebooted: its boot id changed from ${boot.first}.`
+            : `The node running ${service.name} has not rebooted since the sentinel last looked.`,
           labels: { bootIdPath: cfg.bootIdPath },
         });
       }

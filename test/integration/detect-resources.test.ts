@@ -221,7 +221,7 @@ describe('resource and node detectors on the real demo target', () => {
   test('a new boot id → NodeRebooted; a restarted PM2 daemon → Pm2DaemonRestarted', async () => {
     const bootIdPath = path.join(tmp, 'boot_id');
     await writeFile(bootIdPath, 'boot-before\n');
-    const w = watch(sys, sys.pm2, { reboot: { bootIdPath, intervalMs: 500 } }, rebootDetector);
+    const w = watch(sys, sys.pm2, { reboot: { bootIdPath, stateFile: path.join(tmp, 'last-boot.json'), intervalMs: 500 } }, rebootDetector);
     try {
       await sleep(1_500);
       assert.deepEqual(w.received, [], 'nothing changed yet');

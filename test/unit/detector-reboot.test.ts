@@ -31,7 +31,8 @@ test('reboot detector: boot id and PM2 daemon pid changes raise their own alerts
     const bootIdPath = path.join(dir, 'boot_id');
     const pidFile = path.join(dir, 'pm2.pid');
     await writeFile(bootIdPath, 'boot-1\n');
-    const service = serviceSchema.parse({ name: 'svc', basePort: 3000, detectors: { reboot: { bootIdPath } } });
+    const stateFile = path.join(dir, 'last-boot.json');
+    const service = serviceSchema.parse({ name: 'svc', basePort: 3000, detectors: { reboot: { bootIdPath, stateFile } } });
     const detector = rebootDetector({ service, pm2: { home: dir } as Pm2Client, sentinel: {} as any, logger: createLogger('test') })!;
     const verdicts = async () => Object.fromEntries((await detector.observe()).map((o) => [o.alertName, o.failing]));
 
@@ -43,6 +44,29 @@ test('reboot detector: boot id and PM2 daemon pid changes raise their own alerts
     await writeFile(bootIdPath, 'boot-2\n');
     assert.deepEqual(await verdicts(), { NodeRebooted: true, Pm2DaemonRestarted: true });
     assert.equal(detector.damping.failures, 1);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('reboot detector: a boot id that changed while the sentinel was down is a reboot; another host\'s is not', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'zt-reboot-'));
+  try {
+    const bootIdPath = path.join(dir, 'boot_id');
+    const stateFile = path.join(dir, 'last-boot.json');
+    const service = serviceSchema.parse({ name: 'svc', basePort: 3000, detectors: { reboot: { bootIdPath, stateFile } } });
+    const fresh = () => rebootDetector({ service, pm2: { home: dir } as Pm2Client, sentinel: {} as any, logger: createLogger('test') })!;
+    const rebooted = async () => (await fresh().observe()).find((o) => o.alertName === 'NodeRebooted')?.failing;
+
+    await writeFile(bootIdPath, 'boot-1\n');
+    assert.equal(await rebooted(), false, 'first run ever: nothing to compare with');
+    assert.equal(await rebooted(), false, 'restarted on the same boot');
+    await writeFile(bootIdPath, 'boot-2\n');
+    assert.equal(await rebooted(), true, 'the host rebooted while the sentinel was down');
+    assert.equal(await rebooted(), false, 'and that reboot is reported once, not on every later start');
+
+    await writeFile(stateFile, JSON.stringify({ hostname: 'another-host', bootId: 'boot-0' }));
+    assert.equal(await rebooted(), false, 'a state file from another host is ignored');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
