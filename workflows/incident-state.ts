@@ -40,6 +40,8 @@ export class IncidentState {
   revertsDone = 0;
   failedAttempts = 0;
   attempts = 0;
+  /** Diagnose-and-act rounds since the start or the last release by a human. */
+  rounds = 0;
   diagnosis: Diagnosis | null = null;
   /**
    * Incidents started before this behaviour showed escalation only once the step in flight finished; the
@@ -302,8 +304,11 @@ export class IncidentState {
     this.controller = null;
     this.frozen = false;
     this.pendingApproval = null;
-    // A human who releases an escalated incident gives automation a fresh budget of attempts.
-    if (wasFrozen) this.failedAttempts = 0;
+    // A human who releases an escalated incident gives automation a fresh budget of attempts and rounds.
+    if (wasFrozen) {
+      this.failedAttempts = 0;
+      this.rounds = 0;
+    }
     this.note('released', `${operator} handed control back to automation${said}${wasFrozen ? '; the attempt budget starts again' : ''}.`, operator);
   }
 

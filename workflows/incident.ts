@@ -62,8 +62,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
   listenTo(incident);
   publish(incident);
 
-  for (let round = 1; await stepBoundary(incident); round++) {
-    if (round > MAX_ROUNDS) {
+  while (await stepBoundary(incident)) {
+    if (++incident.rounds > MAX_ROUNDS) {
       await escalate(incident, `no resolution after ${MAX_ROUNDS} rounds of diagnosis`);
       continue;
     }

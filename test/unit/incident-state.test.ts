@@ -44,10 +44,12 @@ describe('IncidentState', () => {
   test('release after escalation unfreezes and restarts the attempt budget', () => {
     const s = fresh();
     s.failedAttempts = 2;
+    s.rounds = 11;
     s.escalate('recovery failed 2 times');
     s.receiveHuman('release', { operator: 'carol', reason: 'fixed the disk' });
     assert.equal(s.frozen, false);
     assert.equal(s.failedAttempts, 0);
+    assert.equal(s.rounds, 0);
     assert.equal(s.hold(), null);
   });
 
