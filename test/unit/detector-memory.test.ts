@@ -32,6 +32,17 @@ const cases: Array<{ name: string; samples: RssSample[]; rule?: Partial<typeof r
     samples: series(60, (t) => 100 + (((t + 7) % 20) * 60) / 20),
     leaking: false,
   },
+  {
+    name: 'grew fast for 35 s, then settled (allocator kept the pages): no longer growing, not a leak',
+    samples: series(60, (t) => 100 + Math.min(t, 35) * 2),
+    leaking: false,
+  },
+  {
+    name: 'growth that slowed but still climbs in the newer half is a leak',
+    samples: series(60, (t) => 100 + (t < 30 ? t * 1.5 : 45 + (t - 30) * 0.6)),
+    leaking: true,
+    reason: 'growth',
+  },
   { name: 'fast growth seen for only 20 s of a 60 s window', samples: series(20, (t) => 100 + 5 * t), leaking: false },
   { name: 'one reading far above the rest', samples: series(60, (t) => (t === 60 ? 900 : 120)), rule: { maxRssMb: 500 }, leaking: false },
   { name: 'two readings above the ceiling', samples: series(60, (t) => (t >= 59 ? 900 : 120)), rule: { maxRssMb: 500 }, leaking: false },
