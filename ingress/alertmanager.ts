@@ -2,9 +2,8 @@
 // lenient about the rest: unknown fields are ignored so a newer Alertmanager does not break ingest.
 // https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
 import { z } from 'zod';
-import type { Alert, AlertInput } from '../signals/alert';
-import { normalizeLabelledAlert, validateLabelled } from './labels';
-import { issuesFromZod, PayloadValidationError, type PayloadIssue } from './validation';
+import type { AlertInput } from '../signals/alert';
+import { normalizeLabelledAlerts, parseLabelledWebhook, type LabelledWebhook } from './labels';
 
 export { labelsFingerprint } from './labels';
 
@@ -56,25 +55,10 @@ export type AlertmanagerAlert = z.infer<typeof alertmanagerAlertSchema>;
  * every problem found (not just the first), each with the path of the offending field.
  */
 export function normalizeAlertmanager(payload: AlertmanagerPayload): AlertInput[] {
-  const issues: PayloadIssue[] = [];
-  const inputs = payload.alerts.map((alert, i) => normalizeLabelledAlert('alertmanager', alert, i, issues));
-  if (issues.length) throw new PayloadValidationError(PAYLOAD_NAME, issues);
-  return inputs;
-}
-
-export interface AlertmanagerWebhook {
-  alerts: Alert[];
-  /** Alerts Alertmanager dropped from this notification (receiver `max_alerts`); they never arrive. */
-  truncatedAlerts: number;
+  return normalizeLabelledAlerts('alertmanager', PAYLOAD_NAME, payload.alerts);
 }
 
 /** The whole path from request body to normalised, validated alerts; throws PayloadValidationError. */
-export function parseAlertmanagerWebhook(body: unknown): AlertmanagerWebhook {
-  const parsed = alertmanagerPayloadSchema.safeParse(body);
-  if (!parsed.success) throw new PayloadValidationError(PAYLOAD_NAME, issuesFromZod(parsed.error));
-  const payload = parsed.data;
-  const issues: PayloadIssue[] = [];
-  const alerts = validateLabelled(normalizeAlertmanager(payload), payload.alerts, issues);
-  if (issues.length) throw new PayloadValidationError(PAYLOAD_NAME, issues);
-  return { alerts, truncatedAlerts: payload.truncatedAlerts ?? 0 };
+export function parseAlertmanagerWebhook(body: unknown): LabelledWebhook {
+  return parseLabelledWebhook('alertmanager', PAYLOAD_NAME, alertmanagerPayloadSchema, body);
 }

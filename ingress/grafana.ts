@@ -3,10 +3,8 @@
 // Grafana-only fields (values, dashboard and panel URLs, `state`, title, message) are accepted and
 // ignored. https://grafana.com/docs/grafana/latest/alerting/configure-notifications/manage-contact-points/integrations/webhook-notifier/
 import { z } from 'zod';
-import type { Alert } from '../signals/alert';
 import { alertStatus, requiredString, stringMap } from './alertmanager';
-import { normalizeLabelledAlert, validateLabelled } from './labels';
-import { issuesFromZod, PayloadValidationError, type PayloadIssue } from './validation';
+import { parseLabelledWebhook, type LabelledWebhook } from './labels';
 
 const PAYLOAD_NAME = 'Grafana payload';
 
@@ -50,21 +48,7 @@ export const grafanaPayloadSchema = z.object(
 
 export type GrafanaPayload = z.infer<typeof grafanaPayloadSchema>;
 
-export interface GrafanaWebhook {
-  alerts: Alert[];
-  /** Alerts the contact point's `maxAlerts` cut from this notification; they never arrive. */
-  truncatedAlerts: number;
-}
-
 /** The whole path from request body to normalised, validated alerts; throws PayloadValidationError. */
-export function parseGrafanaWebhook(body: unknown): GrafanaWebhook {
-  const parsed = grafanaPayloadSchema.safeParse(body);
-  if (!parsed.success) throw new PayloadValidationError(PAYLOAD_NAME, issuesFromZod(parsed.error));
-  const payload = parsed.data;
-  const issues: PayloadIssue[] = [];
-  const inputs = payload.alerts.map((alert, i) => normalizeLabelledAlert('grafana', alert, i, issues));
-  if (issues.length) throw new PayloadValidationError(PAYLOAD_NAME, issues);
-  const alerts = validateLabelled(inputs, payload.alerts, issues);
-  if (issues.length) throw new PayloadValidationError(PAYLOAD_NAME, issues);
-  return { alerts, truncatedAlerts: payload.truncatedAlerts ?? 0 };
+export function parseGrafanaWebhook(body: unknown): LabelledWebhook {
+  return parseLabelledWebhook('grafana', PAYLOAD_NAME, grafanaPayloadSchema, body);
 }

@@ -2,8 +2,9 @@
 // send alerts as label sets, so which label names the service, the instance and the risk flags is one
 // rule here, and a user who wires either source learns it once.
 import { createHash } from 'node:crypto';
+import type { z } from 'zod';
 import { alertSchema, RISK_FLAGS, type Alert, type AlertInput, type RiskFlag } from '../signals/alert';
-import type { PayloadIssue } from './validation';
+import { issuesFromZod, PayloadValidationError, type PayloadIssue } from './validation';
 
 /** Labels that may name the service, most specific first: `job` is often the scrape job, so it comes last. */
 export const SERVICE_LABELS = ['service', 'app', 'job'] as const;
@@ -125,4 +126,36 @@ export function validateNormalized<T>(
 
 export function validateLabelled(inputs: AlertInput[], originals: readonly LabelledAlert[], issues: PayloadIssue[]): Alert[] {
   return validateNormalized(inputs, originals, labelledSourcePath, issues);
+}
+
+type LabelledSource = 'alertmanager' | 'grafana';
+
+/** Every alert of a labelled payload → normalised inputs; throws PayloadValidationError naming every problem. */
+export function normalizeLabelledAlerts(source: LabelledSource, payloadName: string, alerts: readonly LabelledAlert[]): AlertInput[] {
+  const issues: PayloadIssue[] = [];
+  const inputs = alerts.map((alert, i) => normalizeLabelledAlert(source, alert, i, issues));
+  if (issues.length) throw new PayloadValidationError(payloadName, issues);
+  return inputs;
+}
+
+export interface LabelledWebhook {
+  alerts: Alert[];
+  /** Alerts the sender cut from this notification (its max-alerts setting); they never arrive. */
+  truncatedAlerts: number;
+}
+
+/** The whole path from a labelled webhook's body to validated alerts: schema, normalisation, the alert contract. */
+export function parseLabelledWebhook(
+  source: LabelledSource,
+  payloadName: string,
+  schema: z.ZodType<{ alerts: LabelledAlert[]; truncatedAlerts?: number | undefined }>,
+  body: unknown,
+): LabelledWebhook {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new PayloadValidationError(payloadName, issuesFromZod(parsed.error));
+  const payload = parsed.data;
+  const issues: PayloadIssue[] = [];
+  const alerts = validateLabelled(normalizeLabelledAlerts(source, payloadName, payload.alerts), payload.alerts, issues);
+  if (issues.length) throw new PayloadValidationError(payloadName, issues);
+  return { alerts, truncatedAlerts: payload.truncatedAlerts ?? 0 };
 }
