@@ -4,11 +4,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap, type Worker } from '@temporalio/worker';
 import { parseConfig } from '../../config/load';
 import type { Config } from '../../config/schema';
 import { demoApp, demoInstanceUrl } from '../../demo/ecosystem';
+import { isPortFree } from '../../temporal/free-port';
 import { Ingest } from '../../ingress/ingest';
 import { createLogger } from '../../observability/logger';
 import { Pm2Client } from '../../pm2/client';
@@ -36,19 +36,12 @@ const quietBundlerLogger = {
 export async function freePortRange(count: number): Promise<number> {
   for (let tries = 0; tries < 50; tries++) {
     const base = 20000 + Math.floor(Math.random() * 30000);
-    const free = await Promise.all(Array.from({ length: count }, (_, i) => isFree(base + i)));
+    const free = await Promise.all(Array.from({ length: count }, (_, i) => isPortFree(base + i)));
     if (free.every(Boolean)) return base;
   }
   throw new Error(`no ${count} consecutive free ports found`);
 }
 
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
 
 export interface TestSystem {
   temporal: TestTemporal;

@@ -3,12 +3,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Pm2Client, type Pm2Process } from '../../pm2/client';
 import { demoApp, demoInstanceUrl, DEMO_APP_NAME } from '../../demo/ecosystem';
 import { clearFaults, clearPersistentFaults, injectFault, listFaults, setPersistentFault } from '../../demo/faults';
+import { eventually, freePortRange } from '../helpers/system';
 
 const INSTANCES = 2;
 const RELEASE = 'it-release-1';
@@ -43,22 +43,6 @@ async function probe(instance: number, route = '/healthz', init: RequestInit = {
   }
 }
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-      last = value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${String(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 async function processOf(instance: number): Promise<Pm2Process> {
   const procs = await pm2!.listApp(DEMO_APP_NAME);
   for (const p of procs) if (p.pid) seenPids.add(p.pid);
@@ -69,35 +53,18 @@ async function processOf(instance: number): Promise<Pm2Process> {
 
 /** minUptimeSeconds guards against catching a crash-looping process in its short life between restarts. */
 async function waitHealthy(instance: number, minUptimeSeconds = 0): Promise<{ proc: Pm2Process; health: any }> {
-  return waitFor(`instance ${instance} online and healthy for ${minUptimeSeconds} s`, async () => {
+  return eventually(`instance ${instance} online and healthy for ${minUptimeSeconds} s`, async () => {
     const proc = await processOf(instance);
     const health = await probe(instance);
     const healthy = proc.status === 'online' && health.status === 200 && health.body.pid === proc.pid;
-    return healthy && health.body.uptimeSeconds >= minUptimeSeconds ? { proc, health: health.body } : false;
+    return healthy && health.body.uptimeSeconds >= minUptimeSeconds ? { proc, health: health.body } : undefined;
   });
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-async function findFreeBasePort(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const candidate = 20_000 + Math.floor(Math.random() * 40_000);
-    const free = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(candidate + i)));
-    if (free.every(Boolean)) return candidate;
-  }
-  throw new Error(`no ${count} consecutive free ports found`);
 }
 
 before(async () => {
   tmpDir = await mkdtemp(path.join(os.tmpdir(), 'zt-demo-'));
   stateDir = path.join(tmpDir, 'state');
-  basePort = await findFreeBasePort(INSTANCES);
+  basePort = await freePortRange(INSTANCES);
   pm2 = await Pm2Client.connect({ home: path.join(tmpDir, 'pm2') });
   await pm2.start(demoApp({ basePort, stateDir, instances: INSTANCES, release: RELEASE }));
   for (let i = 0; i < INSTANCES; i += 1) await waitHealthy(i);
@@ -231,9 +198,9 @@ test('crash-loop keeps the instance dying across restarts until its fault file i
   const accepted = await injectFault(demoInstanceUrl(basePort, 1), { fault: 'crash-loop', delayMs: 200 });
   assert.deepEqual([accepted.persistent, accepted.exiting], [true, true]);
 
-  const looping = await waitFor('three crash-loop restarts', async () => {
+  const looping = await eventually('three crash-loop restarts', async () => {
     const proc = await processOf(1);
-    return proc.restarts >= before.restarts + 3 ? proc : false;
+    return proc.restarts >= before.restarts + 3 ? proc : undefined;
   });
   t.diagnostic(`after 3 loops: status ${looping.status}, unstable restarts ${looping.unstableRestarts}`);
   assert.equal(looping.exitCode, 1);
@@ -255,9 +222,9 @@ test('failing-startup never listens and PM2 gives up after max_restarts unstable
   const startedAt = Date.now();
   // A manual restart also resets PM2's unstable-restart window, so the overlimit is reached from a clean count.
   await pm2!.restart(before.pmId);
-  const errored = await waitFor('PM2 marking the instance errored', async () => {
+  const errored = await eventually('PM2 marking the instance errored', async () => {
     const proc = await processOf(1);
-    return proc.status === 'errored' ? proc : false;
+    return proc.status === 'errored' ? proc : undefined;
   }, 15_000);
   t.diagnostic(`errored after ${errored.restarts - before.restarts} restarts in ${Date.now() - startedAt} ms`);
   // max_restarts (10) unstable exits: nine automatic restarts, and at the tenth exit PM2 stops trying.
