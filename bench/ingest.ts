@@ -29,6 +29,7 @@ import { alertSignal, statusQuery } from '../signals/contract';
 import { workflowIdFor } from '../signals/incident';
 import { IncidentPhase, IncidentService } from '../signals/search-attributes';
 import { provisionTemporal } from '../temporal/provision';
+import { alertmanagerBody } from '../test/helpers/alertmanager-body';
 import { createIncidentWorker } from '../workers/incident-worker';
 import type { incidentWorkflow } from '../workflows';
 
@@ -73,19 +74,11 @@ function loadMix(count: number, services: string[]): Sample[] {
 const STARTS_AT = new Date().toISOString();
 
 function amBody(s: Sample): string {
-  return JSON.stringify({
-    version: '4',
-    status: 'firing',
-    receiver: 'zt',
-    alerts: [
-      {
-        status: 'firing',
-        labels: { alertname: s.name, service: s.service, pm2_instance: String(s.instance) },
-        annotations: { summary: `${s.service} ${s.name} on instance ${s.instance}` },
-        startsAt: STARTS_AT,
-        fingerprint: `${s.service}/${s.name}/${s.instance}`,
-      },
-    ],
+  return alertmanagerBody({
+    ...s,
+    startsAt: STARTS_AT,
+    fingerprint: `${s.service}/${s.name}/${s.instance}`,
+    summary: `${s.service} ${s.name} on instance ${s.instance}`,
   });
 }
 

@@ -19,6 +19,7 @@ import { Pm2Client } from '../../pm2/client';
 import { statusQuery } from '../../signals/contract';
 import { workflowIdFor } from '../../signals/incident';
 import { createIncidentWorker } from '../../workers/incident-worker';
+import { alertmanagerBody } from '../helpers/alertmanager-body';
 import { freePortRange, workflowBundle } from '../helpers/system';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
 
@@ -76,20 +77,8 @@ after(async () => {
 });
 
 function body(service: string, startsAt: string): string {
-  return JSON.stringify({
-    version: '4',
-    status: 'firing',
-    receiver: 'zt',
-    alerts: [
-      {
-        status: 'firing',
-        labels: { alertname: 'InstanceUnhealthy', service, pm2_instance: '0' },
-        annotations: { summary: `${service} instance 0 failing health checks` },
-        startsAt,
-        fingerprint: `fp-${service}`,
-      },
-    ],
-  });
+  const summary = `${service} instance 0 failing health checks`;
+  return alertmanagerBody({ service, name: 'InstanceUnhealthy', instance: 0, startsAt, fingerprint: `fp-${service}`, summary });
 }
 
 /** Runs the requests with at most `limit` in flight, as a busy sender pool would. */
