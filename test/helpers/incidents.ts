@@ -1,13 +1,12 @@
 // Reading incidents the way an operator would: by workflow id, through Temporal's own APIs.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { findOrBuildTemporalCli } from '../../temporal/cli-binary';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import type { IncidentReport, IncidentStatus } from '../../signals/incident';
 import { statusQuery } from '../../signals/contract';
 import { eventually } from './system';
+import { temporalCli } from './temporal-cli';
 
 /** Waits for a run of `workflowId` other than `notRunId` to exist and returns a handle pinned to it. */
 export async function awaitIncidentRun(client: Client, workflowId: string, notRunId?: string, timeoutMs = 30_000): Promise<WorkflowHandle> {
@@ -48,7 +47,6 @@ export function result(handle: WorkflowHandle): Promise<IncidentReport> {
 /** Activity summaries as the Web UI shows them, in history order. */
 export async function activitySummaries(handle: WorkflowHandle): Promise<string[]> {
   const history = await handle.fetchHistory();
-  const { defaultPayloadConverter } = await import('@temporalio/common');
   return (history.events ?? [])
     .filter((e) => e.activityTaskScheduledEventAttributes)
     .map((e) => {
@@ -63,13 +61,7 @@ export async function activitySummaries(handle: WorkflowHandle): Promise<string[
  */
 export async function recordHistory(handle: WorkflowHandle, name: string, address: string): Promise<void> {
   if (process.env.ZT_RECORD_HISTORIES !== '1') return;
-  const cli = await findOrBuildTemporalCli({ log: console });
-  if (!cli) throw new Error('recording histories needs the Temporal CLI');
   const runId = (await handle.describe()).runId;
-  const { stdout } = await promisify(execFile)(
-    cli,
-    ['workflow', 'show', '--workflow-id', handle.workflowId, '--run-id', runId, '--output', 'json', '--address', address],
-    { maxBuffer: 64 * 1024 * 1024 },
-  );
+  const stdout = await temporalCli(address, ['workflow', 'show', '--workflow-id', handle.workflowId, '--run-id', runId, '--output', 'json']);
   await writeFile(path.join(__dirname, '..', 'replay', 'histories', `${name}.json`), stdout);
 }

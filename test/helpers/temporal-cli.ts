@@ -9,7 +9,7 @@ const run = promisify(execFile);
 export async function temporalCli(address: string, args: string[]): Promise<string> {
   const cli = await findOrBuildTemporalCli({ log: console });
   if (!cli) throw new Error('these tests drive the stock Temporal CLI, and none could be found or built');
-  const { stdout } = await run(cli, [...args, '--address', address], { timeout: 30_000 });
+  const { stdout } = await run(cli, [...args, '--address', address], { timeout: 30_000, maxBuffer: 64 * 1024 * 1024 });
   return stdout;
 }
 
