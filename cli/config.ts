@@ -1,7 +1,6 @@
 // The CLI reads the same config as the workers (ZT_CONFIG + environment), so it talks to the same
 // Temporal namespace and PM2 daemon they do.
 import { ConfigError, loadConfig } from '../config/load';
-import { pm2HomeOf } from '../config/paths';
 import type { Config } from '../config/schema';
 import { CliError } from './errors';
 
@@ -21,7 +20,3 @@ export function temporalAddress(config: Config): string {
   return config.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS;
 }
 
-/** The daemon the sentinel watches: `npm start`'s own one for the demo, else the configured one. */
-export function pm2Home(config: Config, env: NodeJS.ProcessEnv = process.env): string {
-  return pm2HomeOf(config, env);
-}

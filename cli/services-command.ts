@@ -1,7 +1,8 @@
 // `zt services`: every configured service and its PM2 state — what the sentinel watches.
 import type { Command } from 'commander';
 import { effectiveServices } from '../config/services';
-import { loadCliConfig, pm2Home } from './config';
+import { pm2HomeOf } from '../config/paths';
+import { loadCliConfig } from './config';
 import { note, printJson, printText } from './output';
 import { serviceState, servicesTable } from './service-states';
 
@@ -12,7 +13,7 @@ export function registerServicesCommand(program: Command): void {
     .option('--json', 'print [{name, status, pids, healthUrl, instances}] as JSON')
     .action(async (opts: { json?: boolean }) => {
       const config = loadCliConfig();
-      const home = pm2Home(config);
+      const home = pm2HomeOf(config);
       // Loaded only here: requiring PM2 creates PM2_HOME's directories, which no other command should do.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { readPm2Processes } = require('./pm2-processes') as typeof import('./pm2-processes');

@@ -30,7 +30,7 @@ export interface RunningSystem {
 
 export async function startSystem(config: Config, address: string, parts: SystemParts, logger: Logger): Promise<RunningSystem> {
   const demo = parts.demo && usesDemo(config);
-  const pm2Home = demo ? statePath(config.demo.pm2Home) : pm2HomeOf(config);
+  const pm2Home = pm2HomeOf(config);
   const stops: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const fn of stops.reverse()) await fn().catch((err) => logger.warn({ err }, 'error while stopping'));
