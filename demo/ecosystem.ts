@@ -17,6 +17,8 @@ export interface DemoAppOptions {
   execMode?: 'fork' | 'cluster';
   release?: string;
   scriptPath?: string;
+  /** More environment for the target (e.g. LOCALIZE_API_TRANSLATOR_URL); cannot override the pinned settings. */
+  extraEnv?: Record<string, string>;
 }
 
 export function demoApp(opts: DemoAppOptions): StartOptions {
@@ -31,6 +33,7 @@ export function demoApp(opts: DemoAppOptions): StartOptions {
     // PM2 copies the launching process's whole environment into the app, so every setting the target reads
     // is pinned here; a PORT or HOST exported in the user's shell must not move the instances.
     env: {
+      ...opts.extraEnv,
       LOCALIZE_API_BASE_PORT: String(opts.basePort ?? DEMO_BASE_PORT),
       DEMO_STATE_DIR: opts.stateDir,
       RELEASE: opts.release ?? 'dev',

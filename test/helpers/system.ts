@@ -63,6 +63,8 @@ export interface TestSystem {
 export interface TestSystemOptions {
   instances?: number;
   execMode?: 'fork' | 'cluster';
+  /** More environment for the demo target, e.g. the translator upstream it calls. */
+  demoEnv?: Record<string, string>;
   /** The demo service's `detectors` section. */
   detectors?: Record<string, any>;
   /** Top-level sections replaced over the test defaults (`services` is built from the options above). */
@@ -85,7 +87,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
   });
   const logger = createLogger('test');
   const pm2 = await Pm2Client.connect({ home: config.pm2.home! });
-  await pm2.start(demoApp({ name: service, instances, basePort, stateDir, execMode: opts.execMode ?? 'fork' }));
+  await pm2.start(demoApp({ name: service, instances, basePort, stateDir, execMode: opts.execMode ?? 'fork', ...(opts.demoEnv ? { extraEnv: opts.demoEnv } : {}) }));
   await waitForHealthy(basePort, instances);
 
   const ingest = new Ingest(temporal.client, config);
