@@ -60,7 +60,8 @@ export interface Evidence {
   alerts: { names: string[]; firing: Array<{ name: string; class: IncidentClass | null }>; count: number; risk: RiskFlag[]; instances: number[] };
 }
 
-export type ActionName = 'pm2-restart' | 'pm2-reload';
+export type { ActionName } from './actions';
+import type { ActionName } from './actions';
 
 /** The policy in force when a diagnosis was made; recorded in history with it. */
 export interface PolicySnapshot {
