@@ -208,10 +208,13 @@ export const configSchema = z.object({
     .prefault({}),
   /** Empty → `npm start` runs and watches the demo target `localize-api`. */
   services: z.array(serviceSchema).default([]),
-  /** Humans whose signals are obeyed; empty → anyone (issue 4 enforces the allowlist). */
-  operators: z.array(z.string()).default([]),
   sentinel: sentinelSchema.prefault({}),
   policy: policySchema.prefault({}),
+  /**
+   * Who may steer incidents and the governor (pause, takeOver, approve, mode…). Signals from anyone else
+   * are recorded and ignored. Empty: anyone who can reach Temporal may.
+   */
+  operators: z.array(z.string().trim().min(1).max(100)).default([]),
   demo: z
     .object({
       basePort: z.number().int().min(1).max(65535).default(3100),

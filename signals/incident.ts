@@ -8,6 +8,11 @@ export interface IncidentInput {
   key: string;
   service: string;
   alert: Alert;
+  /**
+   * The operator allowlist in force when the incident opened (config `operators`); human signals from
+   * anyone else are recorded and ignored. Absent or empty: anyone may.
+   */
+  operators?: string[];
 }
 
 export type IncidentPhase =

@@ -1,5 +1,6 @@
 // The gate: pure policy deciding whether a machine may touch production for this diagnosis. The
 // mandatory escalations of the specification come first and nothing below them can override them.
+import { EXCLUSION_REASONS, IMPLEMENTED_ACTIONS, isExcludedAction, type ExcludedAction } from '../policy/actions';
 import type { ActionName, Diagnosis } from '../policy/types';
 
 export type Decision =
@@ -7,7 +8,9 @@ export type Decision =
   | { kind: 'verify-only'; reason: string }
   | { kind: 'observe'; action: ActionName; reason: string }
   | { kind: 'await-approval'; action: ActionName; reason: string }
-  | { kind: 'act'; action: ActionName; reason: string };
+  | { kind: 'act'; action: ActionName; reason: string }
+  /** An excluded step a human approved: zero-touch never runs it, so the approver takes control to do it. */
+  | { kind: 'hand-over'; action: ExcludedAction; reason: string };
 
 export interface GateInput {
   diagnosis: Diagnosis;
@@ -46,6 +49,15 @@ export function decide({ diagnosis: d, failedAttempts, followUp }: GateInput): D
   const why = `${d.class} (confidence ${d.confidence.toFixed(2)}) → ${action}`;
   if (policy.mode === 'observe') {
     return { kind: 'observe', action, reason: `observe mode: would run ${why}` };
+  }
+  if (isExcludedAction(action)) {
+    const excluded = EXCLUSION_REASONS[action];
+    if (followUp === 'rejected') return { kind: 'escalate', reason: `the excluded step ${action} was rejected by a human` };
+    if (followUp === 'approved') return { kind: 'hand-over', action, reason: `${action} approved; ${excluded}, so the approver carries it out` };
+    return { kind: 'await-approval', action, reason: `${excluded}: ${action} waits for a human's approve` };
+  }
+  if (!IMPLEMENTED_ACTIONS.has(action)) {
+    return { kind: 'escalate', reason: `the playbook of ${d.signatureId} calls for ${action}, which this build cannot carry out yet` };
   }
   if (d.severity === 'medium' && failedAttempts > 0 && followUp === 'rejected') {
     return { kind: 'escalate', reason: `the follow-up ${action} was rejected by a human` };

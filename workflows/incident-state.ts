@@ -36,6 +36,8 @@ export class IncidentState {
   escalation: { reason: string; at: string } | null = null;
   pendingApproval: { action: ActionName; reason: string } | null = null;
   approval: 'approved' | 'rejected' | null = null;
+  /** Who sent the last approve, so an excluded step can be handed to them. */
+  approvedBy: string | null = null;
   revertsRequested = 0;
   revertsDone = 0;
   failedAttempts = 0;
@@ -130,6 +132,10 @@ export class IncidentState {
       return;
     }
     const { operator, reason } = parsed.data;
+    if (!this.mayOperate(operator)) {
+      this.note('signal-ignored', `Ignored ${signal} from ${operator}: not on the operator allowlist.`, operator);
+      return;
+    }
     this.humans.push({ operator, signal, at: this.now(), ...(reason ? { reason } : {}) });
     const said = reason ? ` (${reason})` : '';
     switch (signal) {
@@ -189,7 +195,15 @@ export class IncidentState {
   requestApproval(action: ActionName, reason: string): void {
     this.pendingApproval = { action, reason };
     this.approval = null;
-    this.note('awaiting-approval', `Follow-up action ${action} needs approval: ${reason}. Signal approve or reject.`);
+    this.note('awaiting-approval', `${action} needs approval: ${reason}. Signal approve or reject.`);
+  }
+
+  /** An approved step zero-touch may never run: the human who approved it now holds the incident. */
+  handOver(action: ActionName, reason: string): void {
+    const approver = this.approvedBy ?? 'the approver';
+    this.controller = approver;
+    this.approval = null;
+    this.note('handed-over', `${approver} holds the incident to carry out ${action} by hand: ${reason}. Release or resolve when done.`, approver);
   }
 
   /** The first close wins: a human's resolve during a running step is not overwritten by its result. */
@@ -299,6 +313,11 @@ export class IncidentState {
     }
   }
 
+  private mayOperate(operator: string): boolean {
+    const allowed = this.input.operators ?? [];
+    return allowed.length === 0 || allowed.includes(operator);
+  }
+
   private release(operator: string, said: string): void {
     const wasFrozen = this.frozen;
     this.controller = null;
@@ -318,6 +337,7 @@ export class IncidentState {
       return;
     }
     this.approval = signal === 'approve' ? 'approved' : 'rejected';
+    this.approvedBy = signal === 'approve' ? operator : null;
     const action = this.pendingApproval.action;
     this.pendingApproval = null;
     this.note(this.approval, `${operator} ${this.approval} ${action}${said}.`, operator);

@@ -121,6 +121,8 @@ async function carryOut(incident: IncidentState, decision: Decision): Promise<vo
       return confirmRecoveredWithoutAction(incident, decision.reason);
     case 'act':
       return remediate(incident, decision.action, decision.reason);
+    case 'hand-over':
+      return incident.handOver(decision.action, decision.reason);
   }
 }
 

@@ -37,6 +37,12 @@ describe('gate', () => {
     ['medium severity, follow-up approved → act', { severity: 'medium' }, 1, 'approved', 'act'],
     ['medium severity, follow-up rejected → escalate', { severity: 'medium' }, 1, 'rejected', 'escalate', /rejected/],
     ['empty playbook → escalate', { playbook: [] }, 0, null, 'escalate', /no approved action/],
+    ['excluded step → waits for approval even at low severity', { playbook: ['data-deletion'] }, 0, null, 'await-approval', /data deletion is excluded from zero-touch/],
+    ['excluded step approved → handed to the approver, never run', { playbook: ['credential-rotation'] }, 0, 'approved', 'hand-over', /credential rotation is excluded/],
+    ['excluded step rejected → escalate', { playbook: ['schema-change'] }, 0, 'rejected', 'escalate', /schema-change was rejected/],
+    ['excluded step in observe mode → plan only', { playbook: ['security-policy-change'], policy: { mode: 'observe', confidenceThreshold: 0.7, maxFailedAttempts: 2 } }, 0, null, 'observe'],
+    ['excluded step behind risk flags → escalate first', { playbook: ['customer-config-change'], riskFlags: ['auth'] }, 0, null, 'escalate', /risk signals present \(auth\)/],
+    ['an action this build cannot run → escalate and say so', { playbook: ['scale-up'] }, 0, null, 'escalate', /calls for scale-up, which this build cannot carry out yet/],
   ];
   for (const [name, over, failedAttempts, followUp, kind, reason] of cases) {
     test(name, () => {

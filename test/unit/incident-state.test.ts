@@ -66,6 +66,44 @@ describe('IncidentState', () => {
     assert.match(rejected[4]!.summary, /operator/);
   });
 
+  test('operator allowlist: signals from anyone else are recorded and ignored', () => {
+    const s = new IncidentState(
+      { key: 'localize-api.availability', service: 'localize-api', alert, operators: ['alice'] },
+      'INC-1',
+      'incident-localize-api.availability',
+      'run-1',
+      '2026-01-01T10:00:01.000Z',
+    );
+    s.receiveHuman('takeOver', { operator: 'mallory' });
+    assert.equal(s.controller, null);
+    assert.equal(s.humans.length, 0, 'an outsider is not counted among the humans involved');
+    const ignored = s.timeline.at(-1)!;
+    assert.equal(ignored.kind, 'signal-ignored');
+    assert.equal(ignored.operator, 'mallory');
+    assert.match(ignored.summary, /takeOver from mallory: not on the operator allowlist/);
+    s.receiveHuman('takeOver', { operator: 'alice' });
+    assert.equal(s.controller, 'alice');
+  });
+
+  test('no allowlist: anyone may operate', () => {
+    const s = fresh();
+    s.receiveHuman('pause', { operator: 'anyone' });
+    assert.deepEqual(s.paused, { by: 'anyone' });
+  });
+
+  test('an approved excluded step is handed to the approver, who then holds the incident', () => {
+    const s = fresh();
+    s.requestApproval('schema-change', 'database schema changes are excluded from zero-touch');
+    assert.equal(s.hold(), 'awaiting-approval');
+    assert.match(s.timeline.at(-1)!.summary, /schema-change needs approval/);
+    s.receiveHuman('approve', { operator: 'dana' });
+    assert.equal(s.approval, 'approved');
+    s.handOver('schema-change', 'approved');
+    assert.equal(s.controller, 'dana');
+    assert.equal(s.hold(), 'human-control');
+    assert.equal(s.timeline.at(-1)!.kind, 'handed-over');
+  });
+
   test('approve only answers a pending approval', () => {
     const s = fresh();
     s.receiveHuman('approve', { operator: 'dan' });
