@@ -1,6 +1,7 @@
 // The one configuration schema. Everything a user can set lives here with its default, so a broken
 // config is refused at start-up with the path of the bad field instead of surfacing mid-incident.
 import { z } from 'zod';
+import { governorSchema } from './governor';
 
 const serviceName = z
   .string()
@@ -210,6 +211,8 @@ export const configSchema = z.object({
   services: z.array(serviceSchema).default([]),
   sentinel: sentinelSchema.prefault({}),
   policy: policySchema.prefault({}),
+  /** Bounds on all automation: budgets, leases, blast radius, breaker, maintenance (docs/governor.md). */
+  governor: governorSchema.prefault({}),
   /**
    * Who may steer incidents and the governor (pause, takeOver, approve, mode…). Signals from anyone else
    * are recorded and ignored. Empty: anyone who can reach Temporal may.
@@ -232,3 +235,4 @@ export type PolicyConfig = z.infer<typeof policySchema>;
 export type SentinelConfig = z.infer<typeof sentinelSchema>;
 export type DetectorsConfig = z.infer<typeof detectorsSchema>;
 export type DampingConfig = z.infer<typeof dampingSchema>;
+export type { GovernorConfig } from './governor';
