@@ -65,6 +65,8 @@ export interface TestSystemOptions {
   execMode?: 'fork' | 'cluster';
   /** More environment for the demo target, e.g. the translator upstream it calls. */
   demoEnv?: Record<string, string>;
+  /** The demo service's tags (e.g. "auth", "billing": its incidents always escalate). */
+  tags?: string[];
   /** The demo service's `detectors` section. */
   detectors?: Record<string, any>;
   /** Top-level sections replaced over the test defaults (`services` is built from the options above). */
@@ -82,7 +84,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
   const config = parseConfig({
     temporal: { taskQueue: uniqueTaskQueue('zt'), address: temporal.address },
     pm2: { home: path.join(dir, 'pm2') },
-    services: [{ name: service, basePort, instances, ...(opts.detectors ? { detectors: opts.detectors } : {}) }],
+    services: [{ name: service, basePort, instances, ...(opts.tags ? { tags: opts.tags } : {}), ...(opts.detectors ? { detectors: opts.detectors } : {}) }],
     ...(opts.config ?? {}),
   });
   const logger = createLogger('test');
