@@ -13,7 +13,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { constants as perfConstants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { Worker as Thread } from 'node:worker_threads';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -293,8 +293,38 @@ interface Measured {
   atTarget: PhaseResult;
   /** The ingress process's event-loop delay during the open-loop phase (5 ms resolution). */
   eventLoopDelayMs: { p99: number; max: number };
+  /** The ingress process's garbage-collection pauses during the target-rate phase. */
+  gcPauses: GcPauses;
   raw: PhaseResult;
   flushMs: number;
+}
+
+interface GcPauses {
+  count: number;
+  totalMs: number;
+  maxMs: number;
+  /** Mark-sweep-compact collections: the long ones. */
+  major: number;
+}
+
+/** Records this process's GC pauses until stopped: they explain latency tails the event-loop delay shows. */
+function watchGc(): { stop(): GcPauses } {
+  const pauses: GcPauses = { count: 0, totalMs: 0, maxMs: 0, major: 0 };
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      pauses.count++;
+      pauses.totalMs += entry.duration;
+      pauses.maxMs = Math.max(pauses.maxMs, entry.duration);
+      if ((entry.detail as { kind?: number } | undefined)?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) pauses.major++;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    stop: () => {
+      observer.disconnect();
+      return pauses;
+    },
+  };
 }
 
 /** Warm-up, the measured ingress phase and its final flush, then the raw floor: no Worker polls meanwhile. */
@@ -311,13 +341,15 @@ async function loadPhases(client: Client, ingest: Ingest, url: string, taskQueue
   // The ingress's own event-loop delay meanwhile tells its stalls apart from the sender's or the server's.
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });
   loopDelay.enable();
+  const gc = watchGc();
   const atTarget = await driveHttp(url, loadMix(Math.round((TARGET_RATE * DURATION_MS) / 1000), services), DURATION_MS + 5_000, TARGET_RATE);
   loopDelay.disable();
+  const gcPauses = gc.stop();
   const eventLoopDelayMs = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
   await ingest.flush();
   // The floor: the very alerts the ingress was sent, as raw signalWithStart calls, same pool, same server.
   const raw = await drive(samples.slice(0, ingress.sent), DURATION_MS, rawSignalWithStart(client, taskQueue));
-  return { warmup, ingress, atTarget, raw, flushMs, eventLoopDelayMs };
+  return { warmup, ingress, atTarget, raw, flushMs, eventLoopDelayMs, gcPauses };
 }
 
 function printTable(m: Measured, lost: number, rawLost: number, undelivered: number, drainMs: number): number {
@@ -329,7 +361,8 @@ function printTable(m: Measured, lost: number, rawLost: number, undelivered: num
   const ratioVsRaw = m.ingress.perSecond / m.raw.perSecond;
   console.log(`ratio vs raw ${ratioVsRaw.toFixed(2)}×; lost ${lost} of ${m.warmup.accepted + m.ingress.accepted + m.atTarget.accepted} accepted (all phases); ` +
     `raw lost ${rawLost}; undelivered ${undelivered}; final flush ${m.flushMs.toFixed(0)} ms; worker drain ${(drainMs / 1000).toFixed(1)} s`);
-  console.log(`ingress event-loop delay at ${TARGET_RATE}/s: p99 ${m.eventLoopDelayMs.p99.toFixed(1)} ms, max ${m.eventLoopDelayMs.max.toFixed(1)} ms`);
+  console.log(`ingress event-loop delay at ${TARGET_RATE}/s: p99 ${m.eventLoopDelayMs.p99.toFixed(1)} ms, max ${m.eventLoopDelayMs.max.toFixed(1)} ms; ` +
+    `GC ${m.gcPauses.count} pauses (${m.gcPauses.major} major), ${m.gcPauses.totalMs.toFixed(0)} ms in all, longest ${m.gcPauses.maxMs.toFixed(1)} ms`);
   if (m.ingress.failed || m.raw.failed) console.log(`statuses: ingress ${JSON.stringify(m.ingress.statuses)}, raw ${JSON.stringify(m.raw.statuses)}`);
   return ratioVsRaw;
 }
@@ -397,6 +430,7 @@ async function main(): Promise<void> {
       saturationP99Ms: round(m.ingress.p99Ms),
       eventLoopDelayP99Ms: round(m.eventLoopDelayMs.p99),
       eventLoopDelayMaxMs: round(m.eventLoopDelayMs.max),
+      gcPausesAtTarget: { count: m.gcPauses.count, major: m.gcPauses.major, totalMs: round(m.gcPauses.totalMs), maxMs: round(m.gcPauses.maxMs) },
       rawSignalWithStartPerSecond: Math.round(m.raw.perSecond),
       rawP50Ms: round(m.raw.p50Ms),
       rawP99Ms: round(m.raw.p99Ms),
