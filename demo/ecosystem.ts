@@ -30,6 +30,10 @@ export function demoApp(opts: DemoAppOptions): StartOptions {
     // Fork mode would otherwise run whichever `node` is first on the daemon's PATH; cluster mode always uses
     // the daemon's own node, which PM2 launches with process.execPath.
     interpreter: process.execPath,
+    // Lets the `sawtooth` fault force a full collection (global.gc) after dropping each tooth, so its memory
+    // really goes back to the OS within the tooth instead of whenever V8 gets round to it. PM2 7 passes
+    // node_args to the node it spawns in fork mode and as the workers' execArgv in cluster mode.
+    node_args: ['--expose-gc'],
     // PM2 copies the launching process's whole environment into the app, so every setting the target reads
     // is pinned here; a PORT or HOST exported in the user's shell must not move the instances.
     env: {

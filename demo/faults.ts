@@ -11,15 +11,28 @@ export type RuntimeFault =
   | { fault: 'slow'; ms: number }
   | { fault: 'errors'; rate: number }
   | { fault: 'memory'; mbPerSecond: number; maxMb?: number }
-  | { fault: 'cpu'; percent: number };
+  | { fault: 'cpu'; percent: number }
+  /** RSS climbs by `mb` (default 64) over most of each `periodMs` (default 2000), then is collected: no leak. */
+  | { fault: 'sawtooth'; mb?: number; periodMs?: number };
 
 export type PersistentFault = { fault: 'crash-loop'; delayMs?: number } | { fault: 'failing-startup' };
 
 export type Fault = RuntimeFault | PersistentFault;
 export type FaultName = Fault['fault'];
 
-/** A fault as the instance reports it, with its defaults filled in. */
-export type ActiveFault = Fault & { persistent: boolean; activeSince: string; retainedMb?: number };
+/**
+ * A fault as the instance reports it, with its defaults filled in. `memory` adds `retainedMb`; `sawtooth`
+ * adds what the current tooth holds, how many teeth were given back, and whether they were collected by a
+ * forced gc (the target runs with --expose-gc) or by allocation pressure.
+ */
+export type ActiveFault = Fault & {
+  persistent: boolean;
+  activeSince: string;
+  retainedMb?: number;
+  heldMb?: number;
+  teeth?: number;
+  gc?: 'forced' | 'pressure';
+};
 
 export interface FaultAccepted {
   accepted: Fault;

@@ -4,13 +4,14 @@
 // request is. demo/faults.ts mirrors these shapes as TypeScript types for tests and drills.
 'use strict';
 
-const RUNTIME_FAULTS = /** @type {const} */ (['crash', 'hang', 'slow', 'errors', 'unhealthy', 'memory', 'cpu']);
+const RUNTIME_FAULTS = /** @type {const} */ (['crash', 'hang', 'slow', 'errors', 'unhealthy', 'memory', 'cpu', 'sawtooth']);
 const PERSISTENT_FAULTS = /** @type {const} */ (['crash-loop', 'failing-startup']);
 
 /**
  * @typedef {{ fault: 'crash' } | { fault: 'hang' } | { fault: 'unhealthy' }
  *   | { fault: 'slow', ms: number } | { fault: 'errors', rate: number }
- *   | { fault: 'memory', mbPerSecond: number, maxMb: number } | { fault: 'cpu', percent: number }} RuntimeFault
+ *   | { fault: 'memory', mbPerSecond: number, maxMb: number } | { fault: 'cpu', percent: number }
+ *   | { fault: 'sawtooth', mb: number, periodMs: number }} RuntimeFault
  * @typedef {{ fault: 'crash-loop', delayMs: number } | { fault: 'failing-startup' }} PersistentFault
  * @typedef {RuntimeFault | PersistentFault} Fault
  */
@@ -59,6 +60,10 @@ function parseFault(body) {
       return { fault: 'memory', mbPerSecond: numberParam(spec, 'mbPerSecond', 0.1, 1024), maxMb: numberParam(spec, 'maxMb', 1, 16_384, 1024) };
     case 'cpu':
       return { fault: 'cpu', percent: numberParam(spec, 'percent', 1, 100) };
+    case 'sawtooth':
+      // Memory that rises by `mb` and is given back every `periodMs`: busy, not leaking. Bounded like memory:
+      // one tooth is held at a time (two when the target runs without --expose-gc, see runtime-faults.js).
+      return { fault: 'sawtooth', mb: numberParam(spec, 'mb', 1, 1024, 64), periodMs: numberParam(spec, 'periodMs', 500, 600_000, 2_000) };
     case 'crash-loop':
       return { fault: 'crash-loop', delayMs: numberParam(spec, 'delayMs', 0, 600_000, 300) };
     default:

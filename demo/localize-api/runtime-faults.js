@@ -7,8 +7,8 @@
 /**
  * @typedef {import('./fault-spec').RuntimeFault} RuntimeFault
  * @typedef {Exclude<RuntimeFault, { fault: 'crash' } | { fault: 'hang' }>} LastingRuntimeFault
- * @typedef {LastingRuntimeFault & { persistent: false, activeSince: string, retainedMb?: number }} ActiveRuntimeFault
- * @typedef {{ fault: LastingRuntimeFault, activeSince: string, stop: () => void, describe: () => Record<string, number> }} Entry
+ * @typedef {LastingRuntimeFault & { persistent: false, activeSince: string, retainedMb?: number, heldMb?: number, teeth?: number, gc?: 'forced' | 'pressure' }} ActiveRuntimeFault
+ * @typedef {{ fault: LastingRuntimeFault, activeSince: string, stop: () => void, describe: () => Record<string, number | string> }} Entry
  */
 
 const MB = 1024 * 1024;
@@ -16,6 +16,40 @@ const LEAK_TICK_MS = 100;
 // Short slices keep a health check's wait below ~50 ms even at 100 % so "busy" never looks like "hung".
 const CPU_SLICE_MS = 50;
 const MAX_CPU_SHARE = 0.95;
+const SAWTOOTH_TICK_MS = 100;
+/** A tooth climbs over this share of its period, then drops and stays low for the rest. */
+const SAWTOOTH_RISE_SHARE = 0.75;
+// Each tooth lives in one reservation whose pages are touched bit by bit, so RSS climbs smoothly. It is at
+// least 64 MB because glibc gives a malloc its own mapping (unmapped, so returned to the OS, when freed)
+// only above its mmap threshold, and that threshold follows the largest block freed up to 32 MB: smaller
+// teeth would soon be carved out of the heap, which keeps freed pages, and the sawtooth would turn into a
+// plateau. Untouched pages of the reservation cost address space, not RSS.
+const SAWTOOTH_MIN_RESERVE_BYTES = 64 * MB;
+const PRESSURE_CHUNK_BYTES = 64 * 1024;
+const PRESSURE_TOTAL_BYTES = 64 * MB;
+
+/**
+ * How collectGarbage works in this process; the fault listing shows it.
+ * @returns {'forced' | 'pressure'}
+ */
+function gcMode() {
+  return typeof globalThis.gc === 'function' ? 'forced' : 'pressure';
+}
+
+/**
+ * Frees what nothing references any more. With --expose-gc (how demo/ecosystem.ts starts the target) a
+ * full collection at once; without it, a burst of short-lived garbage that makes V8 collect on its own,
+ * which (measured) frees a dropped tooth only by the end of the next one: still a sawtooth, one tooth higher.
+ */
+function collectGarbage() {
+  if (gcMode() === 'forced') {
+    /** @type {() => void} */ (globalThis.gc)();
+    return;
+  }
+  for (let made = 0; made < PRESSURE_TOTAL_BYTES; made += PRESSURE_CHUNK_BYTES) {
+    new Array(PRESSURE_CHUNK_BYTES / 8).fill(made);
+  }
+}
 
 /** @param {{ mbPerSecond: number, maxMb: number }} fault */
 function startMemoryLeak(fault) {
@@ -36,6 +70,50 @@ function startMemoryLeak(fault) {
       retained.length = 0;
     },
     describe: () => ({ retainedMb: Math.round((retainedBytes / MB) * 10) / 10 }),
+  };
+}
+
+/**
+ * A GC sawtooth: every period, fills up to `mb` over the first part of it, then drops the references and
+ * collects, so RSS climbs and falls back again and again with no trend. Busy, not leaking.
+ * @param {{ mb: number, periodMs: number }} fault
+ */
+function startSawtooth(fault) {
+  const toothBytes = Math.round(fault.mb * MB);
+  const ticksPerPeriod = Math.max(2, Math.round(fault.periodMs / SAWTOOTH_TICK_MS));
+  const riseTicks = Math.max(1, Math.floor(ticksPerPeriod * SAWTOOTH_RISE_SHARE));
+  /** @type {Buffer | null} */
+  let tooth = null;
+  let filledBytes = 0;
+  let tick = 0;
+  let teeth = 0;
+  const release = () => {
+    if (tooth === null) return;
+    tooth = null;
+    filledBytes = 0;
+    teeth += 1;
+    collectGarbage();
+  };
+  const timer = setInterval(() => {
+    const phase = tick % ticksPerPeriod;
+    tick += 1;
+    if (phase >= riseTicks) {
+      release();
+      return;
+    }
+    tooth ??= Buffer.allocUnsafeSlow(Math.max(toothBytes, SAWTOOTH_MIN_RESERVE_BYTES));
+    const target = Math.round((toothBytes * (phase + 1)) / riseTicks);
+    // Filled, not just allocated: untouched pages would not show up in RSS, and RSS is what PM2 watches.
+    tooth.fill(0x5a, filledBytes, target);
+    filledBytes = target;
+  }, SAWTOOTH_TICK_MS);
+  timer.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      release();
+    },
+    describe: () => ({ heldMb: Math.round((filledBytes / MB) * 10) / 10, teeth, gc: gcMode() }),
   };
 }
 
@@ -61,6 +139,7 @@ function startCpuBurn(fault) {
 function startEffect(fault) {
   if (fault.fault === 'memory') return startMemoryLeak(fault);
   if (fault.fault === 'cpu') return startCpuBurn(fault);
+  if (fault.fault === 'sawtooth') return startSawtooth(fault);
   // slow, errors and unhealthy act when requests arrive; nothing runs in the background.
   return { stop: () => {}, describe: () => ({}) };
 }

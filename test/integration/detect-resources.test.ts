@@ -1,8 +1,8 @@
 // Resource and node detectors against the real demo target under real PM2: each fault is injected for
 // real (a leaking instance, a burning instance, a filled filesystem, a new boot id, a restarted PM2
 // daemon, an instance that cannot start) and each detector, run by the real runner with its damping,
-// must raise the right alert for the right subject, while a short CPU burst and a single crash that
-// recovers raise nothing.
+// must raise the right alert for the right subject, while a GC sawtooth, a short CPU burst and a single
+// crash that recovers raise nothing.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -11,10 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { serviceSchema, type ServiceConfig } from '../../config/schema';
 import { demoApp } from '../../demo/ecosystem';
-import { clearFaults, clearPersistentFaults, injectFault, setPersistentFault } from '../../demo/faults';
+import { clearFaults, clearPersistentFaults, injectFault, listFaults, setPersistentFault } from '../../demo/faults';
 import { createLogger } from '../../observability/logger';
 import { Pm2Client } from '../../pm2/client';
-import type { DetectorFactory } from '../../sentinel/detector';
+import type { Detector, DetectorFactory, Observation } from '../../sentinel/detector';
 import { cpuDetector } from '../../sentinel/detectors/cpu';
 import { diskDetector } from '../../sentinel/detectors/disk';
 import { memoryDetector } from '../../sentinel/detectors/memory';
@@ -31,15 +31,31 @@ interface Received {
   at: number;
 }
 
-/** Runs one detector with the real runner and records what it would send to the ingest path. */
+/**
+ * Runs one detector with the real runner and records what it would send to the ingest path, and every
+ * observation the detector made on the way (passed through untouched), so a test can show what was judged.
+ */
 function watch(sys: TestSystem, pm2: Pm2Client, detectors: Record<string, unknown>, factory: DetectorFactory) {
   const service: ServiceConfig = serviceSchema.parse({ name: sys.service, basePort: sys.basePort, instances: 2, detectors });
   const detector = factory({ service, pm2, sentinel: sys.config.sentinel, logger });
   assert.ok(detector, 'the detector is configured');
   const received: Received[] = [];
-  const runner = runDetector({ service, detector, logger, sink: async (alerts) => void received.push(...alerts.map((alert) => ({ alert, at: Date.now() }))) });
+  const observed: Array<{ observation: Observation; at: number }> = [];
+  const recording: Detector = {
+    name: detector.name,
+    intervalMs: detector.intervalMs,
+    damping: detector.damping,
+    async observe() {
+      const observations = await detector.observe();
+      const at = Date.now();
+      observed.push(...observations.map((observation) => ({ observation, at })));
+      return observations;
+    },
+  };
+  const runner = runDetector({ service, detector: recording, logger, sink: async (alerts) => void received.push(...alerts.map((alert) => ({ alert, at: Date.now() }))) });
   return {
     received,
+    observed,
     firing: () => received.filter((r) => r.alert.status === 'firing'),
     stop: () => runner.stop(),
   };
@@ -105,8 +121,12 @@ describe('resource and node detectors on the real demo target', () => {
     await rm(tmp, { recursive: true, force: true });
   });
 
+  // The short test window; both memory tests use it, so the sawtooth is judged exactly as the leak is.
+  const MEMORY_WINDOW_MS = 8_000;
+  const memoryDetectors = { memory: { windowMs: MEMORY_WINDOW_MS, growthMbPerMinute: 30, intervalMs: 500 } };
+
   test('memory fault → MemoryLeak for that instance; the idle instance stays quiet', async () => {
-    const w = watch(sys, sys.pm2, { memory: { windowMs: 8_000, growthMbPerMinute: 30, intervalMs: 500 } }, memoryDetector);
+    const w = watch(sys, sys.pm2, memoryDetectors, memoryDetector);
     try {
       // Let the detector see both instances idle before the leak starts.
       await sleep(2_000);
@@ -123,6 +143,46 @@ describe('resource and node detectors on the real demo target', () => {
       await clearFaults(sys.instanceUrl(0)).catch(() => undefined);
       await sys.pm2.restart(await pmIdOf(sys.pm2, sys.service, 0));
       await waitForHealthy(sys.basePort, 2);
+    }
+  });
+
+  test('a GC sawtooth (tens of MB taken and given back, over and over) raises no MemoryLeak', async () => {
+    const w = watch(sys, sys.pm2, memoryDetectors, memoryDetector);
+    try {
+      await sleep(2_000);
+      const since = Date.now();
+      // Four teeth per window: each climbs 64 MB over 1.5 s, then is dropped and collected.
+      await injectFault(sys.instanceUrl(1), { fault: 'sawtooth', mb: 64, periodMs: 2_000 });
+      // Long enough for the detector to judge windows made only of sawtooth for more than one more window.
+      await sleep(2 * MEMORY_WINDOW_MS + 4_000);
+      const fault = (await listFaults(sys.instanceUrl(1))).faults.find((f) => f.fault === 'sawtooth');
+
+      const judged = w.observed.filter((r) => r.observation.instance === 1 && r.at >= since);
+      const rss = judged.map((r) => Number(r.observation.labels?.rssMb));
+      const slopes = judged.map((r) => r.observation.labels?.growthMbPerMinute).filter((g) => g !== undefined).map(Number);
+      const fullWindows = judged.filter((r) => r.at - since >= MEMORY_WINDOW_MS && r.observation.labels?.growthMbPerMinute !== undefined);
+      const [min, max] = [Math.min(...rss), Math.max(...rss)];
+      console.log(
+        `# sawtooth as the memory detector read it (PM2 RSS, MB): min ${min.toFixed(0)}, max ${max.toFixed(0)} over ${rss.length} readings; ` +
+          `fitted slopes ${Math.min(...slopes).toFixed(0)} to ${Math.max(...slopes).toFixed(0)} MB/min; ${fault?.teeth} teeth given back (gc ${fault?.gc})`,
+      );
+      console.log(`# sawtooth RSS readings: ${rss.map((mb) => mb.toFixed(0)).join(' ')}`);
+
+      assert.equal(fault?.gc, 'forced', 'PM2 started the target with --expose-gc');
+      assert.ok((fault?.teeth ?? 0) >= 8, `teeth given back: ${fault?.teeth}`);
+      assert.ok(max - min >= 40, `RSS really moved: ${min.toFixed(0)}..${max.toFixed(0)} MB`);
+      assert.ok(
+        fullWindows.length > 0 && fullWindows.at(-1)!.at - fullWindows[0]!.at >= MEMORY_WINDOW_MS,
+        `the detector judged windows of pure sawtooth for more than a whole window (${fullWindows.length} verdicts)`,
+      );
+      assert.deepEqual(
+        w.received.map((r) => `${r.alert.name} ${r.alert.status} ${r.alert.summary}`),
+        [],
+        'a sawtooth is not a leak',
+      );
+    } finally {
+      await w.stop();
+      await clearFaults(sys.instanceUrl(1)).catch(() => undefined);
     }
   });
 

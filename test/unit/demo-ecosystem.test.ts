@@ -11,6 +11,7 @@ test('demoApp describes two fork-mode instances of the demo script with pinned s
   assert.equal(path.basename(app.script!), 'localize-api.js');
   assert.equal(app.instances, 2);
   assert.equal(app.exec_mode, 'fork');
+  assert.deepEqual(app.node_args, ['--expose-gc'], 'the sawtooth fault forces collections with global.gc');
   assert.deepEqual(app.env, {
     LOCALIZE_API_BASE_PORT: '3100',
     DEMO_STATE_DIR: '/var/lib/zt-demo',
@@ -42,6 +43,7 @@ test('demoApp honours every option', () => {
   assert.equal(app.script, path.resolve('demo/localize-api.js'));
   assert.equal(app.env?.LOCALIZE_API_BASE_PORT, '21000');
   assert.equal(app.env?.RELEASE, 'v2');
+  assert.deepEqual(app.node_args, ['--expose-gc'], 'cluster workers get the same node flags');
 });
 
 test('demoInstanceUrl puts instance n on basePort + n', () => {

@@ -59,6 +59,22 @@ for (const c of cases) {
   });
 }
 
+test('memory: the demo sawtooth\'s shape (climb over 3/4 of a tooth, drop) after an idle stretch is never a leak, at any phase', () => {
+  // As the detector sees it: each new reading appended and the history trimmed to the window. Teeth of half
+  // the window (two per window) and shorter; the first 20 s are idle, so the onset is judged too.
+  for (const period of [10, 15, 20, 30]) {
+    const rise = period * 0.75;
+    let history: RssSample[] = [];
+    for (let t = 0; t <= 5 * 60; t++) {
+      const phase = (t - 20) % period;
+      const mb = t < 20 ? 55 : 55 + (phase < rise ? (64 * (phase + 1)) / rise : 0);
+      history = trimToWindow([...history, { at: t * 1000, mb }], WINDOW);
+      const verdict = judgeMemory(history, rule);
+      assert.equal(verdict.leaking, false, `period ${period} s, t=${t} s: ${JSON.stringify(verdict)}`);
+    }
+  }
+});
+
 test('linearFit: slope, intercept and a perfect fit', () => {
   const fit = linearFit([{ x: 0, y: 1 }, { x: 1, y: 3 }, { x: 2, y: 5 }])!;
   assert.equal(fit.slope, 2);
