@@ -158,6 +158,11 @@ export const policySchema = z.object({
   confidenceThreshold: z.number().min(0).max(1).default(0.7),
   /** Failed remediation attempts (act + verify) before automation stops and escalates. */
   maxFailedAttempts: z.number().int().min(1).max(5).default(2),
+  /**
+   * Signature catalog files added to the shipped one (policy/catalog/signatures.json), relative to the
+   * project root; a signature with a shipped id replaces it. Validated at start-up (docs/catalog.md).
+   */
+  catalogFiles: z.array(z.string().min(1)).default([]),
   diagnosis: z
     .object({
       samples: z.number().int().min(1).max(20).default(3),
