@@ -315,7 +315,7 @@ function watchGc(): { stop(): GcPauses } {
       pauses.count++;
       pauses.totalMs += entry.duration;
       pauses.maxMs = Math.max(pauses.maxMs, entry.duration);
-      if ((entry.detail as { kind?: number } | undefined)?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) pauses.major++;
+      if ((entry as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) pauses.major++;
     }
   });
   observer.observe({ entryTypes: ['gc'] });
