@@ -1,2 +1,3 @@
 // The workflow bundle's entry point: only workflow functions are exported from here.
 export { incidentWorkflow } from './incident';
+export { governorWorkflow } from './governor';

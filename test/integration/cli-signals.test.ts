@@ -65,6 +65,16 @@ const activities: Activities = {
   },
   async pageHumans() {},
   async publishReport() {},
+  // The governor is not under test here: every action is permitted.
+  async requestActionPermit() {
+    return { verdict: 'granted', permitId: 'fake-1', reason: 'fake governor', leaseExpiresAt: new Date(Date.now() + 60_000).toISOString() };
+  },
+  async releaseActionPermit() {
+    return { released: true, summary: 'fake governor', breakerOpened: false };
+  },
+  async readGovernor() {
+    throw new Error('not used by this test');
+  },
 };
 
 // ---- running the CLI as a child process ----

@@ -1,0 +1,69 @@
+// The incident workflow's way to the governor (a workflow cannot call another workflow's update): ask
+// for a permit before acting, release it after verifying, read the governor's state. Each call reaches
+// the governor of this worker's task queue through the Worker's own client and starts it if it is not
+// running.
+import { Context } from '@temporalio/activity';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { formatZodError } from '../config/load';
+import {
+  governorStateQuery,
+  permitReleaseSchema,
+  permitRequestSchema,
+  releasePermitUpdate,
+  requestPermitUpdate,
+  type GovernorView,
+  type PermitRelease,
+  type PermitReleaseResult,
+  type PermitRequest,
+  type PermitVerdict,
+} from '../signals/governor';
+import { withGovernor } from '../signals/governor-client';
+import type { ActivityDeps } from './deps';
+import { InvalidRequestError } from './errors';
+
+function parsed<T>(result: { success: true; data: T } | { success: false; error: import('zod').ZodError }, what: string): T {
+  if (!result.success) throw new InvalidRequestError(`invalid ${what}: ${formatZodError(result.error)}`);
+  return result.data;
+}
+
+/** The governor refusing the call itself (not a verdict) is a caller's bug: terminal, never retried. */
+async function terminalOnRejection<T>(what: string, call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new InvalidRequestError(`${what} refused by the governor: ${err.cause?.message ?? err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * Asks the governor whether this incident may run `action` on `service` now. A retried activity sends the
+ * same request id (derived from this activity execution unless the caller gave one), so it is granted once.
+ */
+export async function requestActionPermit({ config, logger }: ActivityDeps, req: PermitRequest): Promise<PermitVerdict> {
+  const ctx = Context.current();
+  const { workflowExecution, activityId } = ctx.info;
+  const request = parsed(permitRequestSchema.safeParse(req), 'permit request');
+  const requestId = request.requestId ?? `${workflowExecution?.workflowId ?? request.incidentWorkflowId}/${workflowExecution?.runId ?? ''}/${activityId}`;
+  const verdict = await withGovernor(ctx.client, config, (handle) =>
+    terminalOnRejection('requestPermit', handle.executeUpdate(requestPermitUpdate, { args: [{ ...request, requestId }], updateId: `permit:${requestId}` })),
+  );
+  logger.info({ service: request.service, incidentId: request.incidentId, action: request.action, verdict }, 'permit');
+  return verdict;
+}
+
+/** Hands the permit back with what came of it; releasing twice is harmless. */
+export async function releaseActionPermit({ config, logger }: ActivityDeps, req: PermitRelease): Promise<PermitReleaseResult> {
+  const ctx = Context.current();
+  const release = parsed(permitReleaseSchema.safeParse(req), 'permit release');
+  const result = await withGovernor(ctx.client, config, (handle) =>
+    terminalOnRejection('releasePermit', handle.executeUpdate(releasePermitUpdate, { args: [release], updateId: `release:${release.permitId}` })),
+  );
+  logger.info({ permitId: release.permitId, outcome: release.outcome, result }, 'permit released');
+  return result;
+}
+
+/** The governor's state as `zt governor` shows it: mode, maintenance, budgets, leases, breakers, audit. */
+export async function readGovernor({ config }: ActivityDeps): Promise<GovernorView> {
+  return withGovernor(Context.current().client, config, (handle) => handle.query(governorStateQuery));
+}

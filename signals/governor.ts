@@ -1,0 +1,228 @@
+// The governor's message contract: its workflow id, the operator signals with their zod payloads, the
+// permit updates the incident workflow reaches through activities, and the state query. Shared by the
+// governor workflow, its activities, the CLI and tests. Operator payloads arrive as unknown and are
+// validated by the governor, which records and ignores anything malformed.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
+import { governorSchema, type GovernorConfig, type MaintenanceWindow } from '../config/governor';
+import { ACTION_NAMES, type ActionName } from '../policy/actions';
+
+export const GOVERNOR_WORKFLOW_TYPE = 'governorWorkflow';
+
+/** One governor per task queue: tests with task queues of their own never share one. */
+export function governorWorkflowId(taskQueue: string): string {
+  return `governor-${taskQueue}`;
+}
+
+export const GOVERNOR_MODES = ['auto', 'observe', 'frozen'] as const;
+export type GovernorMode = (typeof GOVERNOR_MODES)[number];
+
+/** Runtime maintenance may last at most a week: a forgotten one must not silence automation for good. */
+export const MAX_MAINTENANCE_MS = 7 * 24 * 3_600_000;
+
+// ---- operator signals ----
+
+const operator = z.string().trim().min(1, 'operator is required').max(100);
+const reason = z.string().trim().max(2000);
+// The config's service-name rule: it also keeps names like "__proto__" out of the governor's records.
+const service = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'service must be 1-63 lowercase letters, digits, ".", "_" or "-"');
+
+export const setModePayload = z.object({ operator, mode: z.enum(GOVERNOR_MODES), reason: reason.optional() });
+
+export const startMaintenancePayload = z
+  .object({
+    operator,
+    service,
+    untilIso: z.iso.datetime({ offset: true }).optional(),
+    durationMs: z.number().int().min(1_000).max(MAX_MAINTENANCE_MS).optional(),
+    reason: reason.min(1, 'reason is required'),
+  })
+  .refine((p) => (p.untilIso === undefined) !== (p.durationMs === undefined), {
+    message: 'give exactly one of untilIso and durationMs',
+    path: ['untilIso'],
+  });
+
+export const endMaintenancePayload = z.object({ operator, service, reason: reason.optional() });
+export const resetBreakerPayload = z.object({ operator, service, reason: reason.optional() });
+
+export const GOVERNOR_SIGNALS = ['setMode', 'startMaintenance', 'endMaintenance', 'resetBreaker'] as const;
+export type GovernorSignalName = (typeof GOVERNOR_SIGNALS)[number];
+
+export type SetModePayload = z.infer<typeof setModePayload>;
+export type StartMaintenancePayload = z.infer<typeof startMaintenancePayload>;
+export type EndMaintenancePayload = z.infer<typeof endMaintenancePayload>;
+export type ResetBreakerPayload = z.infer<typeof resetBreakerPayload>;
+
+export interface GovernorSignalPayloads {
+  setMode: SetModePayload;
+  startMaintenance: StartMaintenancePayload;
+  endMaintenance: EndMaintenancePayload;
+  resetBreaker: ResetBreakerPayload;
+}
+
+export const governorSignalPayloads: { [K in GovernorSignalName]: z.ZodType<GovernorSignalPayloads[K]> } = {
+  setMode: setModePayload,
+  startMaintenance: startMaintenancePayload,
+  endMaintenance: endMaintenancePayload,
+  resetBreaker: resetBreakerPayload,
+};
+
+export const governorSignals: { [K in GovernorSignalName]: ReturnType<typeof defineSignal<[unknown]>> } = {
+  setMode: defineSignal<[unknown]>('setMode'),
+  startMaintenance: defineSignal<[unknown]>('startMaintenance'),
+  endMaintenance: defineSignal<[unknown]>('endMaintenance'),
+  resetBreaker: defineSignal<[unknown]>('resetBreaker'),
+};
+
+// ---- settings (from config) ----
+
+/** What the governor enforces: config `governor`, the operator allowlist and the configured service names. */
+export const governorSettingsSchema = governorSchema.extend({
+  /** Config `operators`: empty → anyone may steer the governor. */
+  operators: z.array(operator).default([]),
+  /** Configured service names; empty → any service name is accepted. */
+  knownServices: z.array(service).default([]),
+});
+export type GovernorSettings = z.infer<typeof governorSettingsSchema>;
+
+/** Sent by every worker at start, so a changed config reaches the running governor (recorded when it differs). */
+export const configurePayload = z.object({ by: z.string().trim().min(1).max(200), settings: governorSettingsSchema });
+export const configureSignal = defineSignal<[unknown]>('configure');
+
+// ---- permits ----
+
+export const permitRequestSchema = z.object({
+  /** The incident workflow that will act: it holds the service's lease until it releases the permit. */
+  incidentWorkflowId: z.string().min(1).max(400),
+  incidentId: z.string().min(1).max(100),
+  service,
+  action: z.enum(ACTION_NAMES),
+  /** Instances the action takes out of service at once (a rolling reload: 1; a cache flush: 0). */
+  takesOutOfService: z.number().int().min(0).max(1024),
+  /** Instances the service runs now. */
+  instances: z.number().int().min(1).max(1024),
+  /** Idempotency key: the same request asked twice is granted once. The activity fills it in. */
+  requestId: z.string().min(1).max(400).optional(),
+});
+export type PermitRequest = z.input<typeof permitRequestSchema>;
+
+export type PermitVerdict =
+  | { verdict: 'granted'; permitId: string; reason: string; leaseExpiresAt: string }
+  /**
+   * observe: mode observe or the service is in maintenance; record the plan, take no action.
+   * escalate: frozen, budget spent, breaker open, blast radius exceeded, unknown service; hand to a human.
+   * wait: another incident holds the service's lease; ask again after retryAfterMs.
+   */
+  | { verdict: 'observe' | 'escalate' | 'wait'; reason: string; retryAfterMs?: number };
+
+export const PERMIT_OUTCOMES = ['verified', 'failed', 'not-performed'] as const;
+export type PermitOutcome = (typeof PERMIT_OUTCOMES)[number];
+
+export const permitReleaseSchema = z.object({
+  permitId: z.string().min(1).max(100),
+  /** verified counts towards the service's breaker; every granted permit already counted towards its budget. */
+  outcome: z.enum(PERMIT_OUTCOMES),
+});
+export type PermitRelease = z.infer<typeof permitReleaseSchema>;
+
+export interface PermitReleaseResult {
+  /** false when the permit was unknown or already released (a retried release is harmless). */
+  released: boolean;
+  summary: string;
+  breakerOpened: boolean;
+}
+
+export const requestPermitUpdate = defineUpdate<PermitVerdict, [PermitRequest]>('requestPermit');
+export const releasePermitUpdate = defineUpdate<PermitReleaseResult, [PermitRelease]>('releasePermit');
+
+// ---- state ----
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  /** The operator, `config` (a worker's configure) or `governor` (a rule firing by itself). */
+  actor: string;
+  kind:
+    | 'started'
+    | 'mode'
+    | 'maintenance-start'
+    | 'maintenance-end'
+    | 'maintenance-window'
+    | 'breaker-open'
+    | 'breaker-reset'
+    | 'lease-expired'
+    | 'configured'
+    | 'rejected';
+  service?: string;
+  summary: string;
+  /** false: recorded and ignored (bad payload, not on the allowlist, unknown service, nothing to end). */
+  applied: boolean;
+}
+
+export interface PermitDecision {
+  at: string;
+  service: string;
+  incidentId: string;
+  action: ActionName;
+  verdict: PermitVerdict['verdict'];
+  permitId?: string;
+  reason: string;
+}
+
+export interface LeaseView {
+  incidentWorkflowId: string;
+  incidentId: string;
+  permitId: string;
+  action: ActionName;
+  grantedAt: string;
+  expiresAt: string;
+}
+
+export interface ServiceGovernance {
+  service: string;
+  maintenance: { source: 'operator' | 'window'; until: string; by?: string; reason?: string; window?: string } | null;
+  budget: { used: number; limit: number; nextSlotAt: string | null };
+  maxInstanceShare: number;
+  lease: LeaseView | null;
+  breaker: {
+    open: boolean;
+    openedAt: string | null;
+    reason: string | null;
+    /** Verified remediations within the breaker window. */
+    remediations: number;
+    maxRemediations: number;
+    windowMs: number;
+  };
+  windows: MaintenanceWindow[];
+}
+
+export interface GovernorView {
+  asOf: string;
+  mode: { mode: GovernorMode; since: string; by: string; reason?: string };
+  operators: string[];
+  settings: Omit<GovernorConfig, 'maintenance' | 'services'>;
+  services: ServiceGovernance[];
+  /** Operator changes and rule events, oldest first; the latest AUDIT_LIMIT (the history has all). */
+  audit: AuditEntry[];
+  /** Latest permit decisions, oldest first. */
+  decisions: PermitDecision[];
+  /** How many times this governor has continued as new. */
+  generation: number;
+}
+
+export const governorStateQuery = defineQuery<GovernorView>('governorState');
+
+// ---- the workflow's input ----
+
+export interface GovernorInput {
+  /** Initial mode (config `policy.mode`); afterwards only `setMode` changes it. */
+  mode: GovernorMode;
+  settings: GovernorSettings;
+  /** Continue as new once the history has this many events, besides when the server suggests it (tests). */
+  continueAsNewAfterEvents?: number;
+  /** State carried over continueAsNew. */
+  carried?: unknown;
+}

@@ -1,0 +1,408 @@
+// The governor's rules without Temporal: budget, leases (TTL, re-entrance), blast radius, breaker,
+// maintenance (runtime and weekly windows), modes, bad payloads and the operator allowlist. The clock is
+// the test's: every method takes `now`.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { governorSettingsSchema, type GovernorMode, type PermitRequest, type PermitVerdict } from '../../signals/governor';
+import { AUDIT_LIMIT, GovernorState, spanText } from '../../workflows/governor-state';
+import { checkBlastRadius, maxOutOfService } from '../../workflows/blast-radius';
+import { activeWindow, nextWindowBoundary } from '../../workflows/maintenance-windows';
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+/** Monday 2026-01-05 10:00 UTC. */
+const T0 = Date.parse('2026-01-05T10:00:00.000Z');
+
+function governor(settings: Record<string, unknown> = {}, mode: GovernorMode = 'auto'): GovernorState {
+  return new GovernorState({ mode, settings: governorSettingsSchema.parse({ knownServices: ['api', 'web'], ...settings }) }, T0, 'gov1');
+}
+
+const A: PermitRequest = {
+  incidentWorkflowId: 'incident-api.availability',
+  incidentId: 'INC-A',
+  service: 'api',
+  action: 'pm2-restart',
+  takesOutOfService: 1,
+  instances: 2,
+};
+const B: PermitRequest = { ...A, incidentWorkflowId: 'incident-api.resources', incidentId: 'INC-B' };
+
+function granted(v: PermitVerdict): string {
+  assert.equal(v.verdict, 'granted', v.reason);
+  assert.ok(v.verdict === 'granted');
+  return v.permitId;
+}
+
+function expectVerdict(v: PermitVerdict, verdict: PermitVerdict['verdict'], reason: RegExp): void {
+  assert.equal(v.verdict, verdict, v.reason);
+  assert.match(v.reason, reason);
+}
+
+const serviceView = (g: GovernorState, now: number, name = 'api') => g.view(now).services.find((s) => s.service === name)!;
+const lastAudit = (g: GovernorState, now: number) => g.view(now).audit.at(-1)!;
+
+describe('blast radius (shared rule)', () => {
+  test('the share of the instances, rounded down, never below one', () => {
+    assert.equal(maxOutOfService(2, 0.5), 1);
+    assert.equal(maxOutOfService(1, 0.5), 1);
+    assert.equal(maxOutOfService(4, 0.5), 2);
+    assert.equal(maxOutOfService(10, 0.3), 3);
+    assert.equal(maxOutOfService(3, 1), 3);
+  });
+
+  test('refused beyond the bound and beyond the instance count; zero is always allowed', () => {
+    assert.deepEqual(checkBlastRadius({ takesOutOfService: 1, instances: 2, maxInstanceShare: 0.5 }), { allowed: true, limit: 1 });
+    assert.deepEqual(checkBlastRadius({ takesOutOfService: 0, instances: 2, maxInstanceShare: 0.5 }), { allowed: true, limit: 1 });
+    const two = checkBlastRadius({ takesOutOfService: 2, instances: 2, maxInstanceShare: 0.5 });
+    assert.equal(two.allowed, false);
+    assert.match(two.allowed ? '' : two.reason, /2 of 2 instance\(s\) .* the bound is 1 \(50% of 2, at least 1\)/);
+    assert.equal(checkBlastRadius({ takesOutOfService: 3, instances: 2, maxInstanceShare: 1 }).allowed, false);
+    assert.equal(checkBlastRadius({ takesOutOfService: 1, instances: 1, maxInstanceShare: 0.5 }).allowed, true);
+  });
+});
+
+describe('GovernorState', () => {
+  test('a permit is granted with a lease and counted in the budget', () => {
+    const g = governor();
+    const v = g.requestPermit(A, T0);
+    assert.equal(granted(v), 'gov1-1');
+    assert.ok(v.verdict === 'granted');
+    assert.equal(v.leaseExpiresAt, new Date(T0 + 5 * MIN).toISOString());
+    assert.match(v.reason, /pm2-restart on api for INC-A: action 1 of 6 this hour, 1 of 2 instance\(s\) out at once \(bound 1\)/);
+    const s = serviceView(g, T0);
+    assert.deepEqual(s.budget, { used: 1, limit: 6, nextSlotAt: null });
+    assert.equal(s.lease?.incidentId, 'INC-A');
+    assert.equal(g.view(T0).decisions.at(-1)?.verdict, 'granted');
+  });
+
+  describe('action budget (sliding hour)', () => {
+    test('beyond actionsPerHour automation escalates until the oldest action is an hour old', () => {
+      const g = governor({ actionsPerHour: 3 });
+      for (const at of [T0, T0 + 20 * MIN, T0 + 40 * MIN]) {
+        const id = granted(g.requestPermit(A, at));
+        g.releasePermit({ permitId: id, outcome: 'failed' }, at + MIN);
+      }
+      const spent = g.requestPermit(A, T0 + 59 * MIN);
+      expectVerdict(spent, 'escalate', /action budget spent: 3 automatic action\(s\) on api in the last hour \(limit 3\); the next slot opens at 2026-01-05T11:00:00.000Z/);
+      assert.equal(spent.verdict !== 'granted' && spent.retryAfterMs, MIN);
+      assert.equal(serviceView(g, T0 + 59 * MIN).budget.nextSlotAt, '2026-01-05T11:00:00.000Z');
+      // Budgets are per service.
+      granted(g.requestPermit({ ...A, service: 'web' }, T0 + 59 * MIN));
+      granted(g.requestPermit(A, T0 + HOUR + 1));
+    });
+
+    test('every granted permit counts, even one not performed; refusals do not', () => {
+      const g = governor({ actionsPerHour: 2 });
+      g.releasePermit({ permitId: granted(g.requestPermit(A, T0)), outcome: 'not-performed' }, T0);
+      expectVerdict(g.requestPermit({ ...A, takesOutOfService: 2 }, T0), 'escalate', /blast radius/);
+      g.receive('setMode', { operator: 'alice', mode: 'observe' }, T0);
+      expectVerdict(g.requestPermit(A, T0), 'observe', /observe mode/);
+      g.receive('setMode', { operator: 'alice', mode: 'auto' }, T0);
+      assert.equal(serviceView(g, T0).budget.used, 1);
+      granted(g.requestPermit(A, T0 + 1));
+      expectVerdict(g.requestPermit(A, T0 + 2), 'escalate', /budget spent/);
+    });
+
+    test('a per-service override; zero means never act', () => {
+      const g = governor({ services: { web: { actionsPerHour: 0 } } });
+      expectVerdict(g.requestPermit({ ...A, service: 'web' }, T0), 'escalate', /action budget spent: 0 .* \(limit 0\)$/);
+      granted(g.requestPermit(A, T0));
+    });
+  });
+
+  describe('one acting incident per service (lease)', () => {
+    test('a second incident waits; the holder re-enters; release frees the service', () => {
+      const g = governor();
+      const first = granted(g.requestPermit(A, T0));
+      const wait = g.requestPermit(B, T0 + 1000);
+      expectVerdict(wait, 'wait', /api is being remediated by INC-A \(pm2-restart, gov1-1\); one acting incident per service/);
+      assert.equal(wait.verdict === 'wait' && wait.retryAfterMs, 10_000);
+      // Another service is not held.
+      granted(g.requestPermit({ ...B, service: 'web' }, T0 + 1000));
+
+      const again = g.requestPermit({ ...A, action: 'pm2-reload' }, T0 + 2000);
+      const second = granted(again);
+      assert.notEqual(second, first);
+      assert.match(again.reason, /re-entering the lease it held \(gov1-1\)/);
+      assert.equal(serviceView(g, T0 + 2000).lease?.permitId, second);
+
+      // Releasing the superseded permit does not free the service; releasing the current one does.
+      assert.equal(g.releasePermit({ permitId: first, outcome: 'failed' }, T0 + 3000).released, true);
+      expectVerdict(g.requestPermit(B, T0 + 3000), 'wait', /INC-A/);
+      const released = g.releasePermit({ permitId: second, outcome: 'failed' }, T0 + 4000);
+      assert.deepEqual(released, { released: true, summary: `released ${second} of INC-A (failed); api is free`, breakerOpened: false });
+      granted(g.requestPermit(B, T0 + 5000));
+    });
+
+    test('an unreleased lease expires after its TTL, recorded, so a dead incident cannot wedge the service', () => {
+      const g = governor({ leaseTtlMs: 2 * MIN });
+      granted(g.requestPermit(A, T0));
+      assert.equal(g.nextWakeAt(T0), T0 + 2 * MIN);
+      const wait = g.requestPermit(B, T0 + 2 * MIN - 5000);
+      assert.equal(wait.verdict === 'wait' && wait.retryAfterMs, 5000);
+      g.tick(T0 + 2 * MIN);
+      assert.equal(serviceView(g, T0 + 2 * MIN).lease, null);
+      const expired = lastAudit(g, T0 + 2 * MIN);
+      assert.equal(expired.kind, 'lease-expired');
+      assert.equal(expired.actor, 'governor');
+      assert.match(expired.summary, /lease of api held by INC-A \(gov1-1, pm2-restart\) expired unreleased/);
+      granted(g.requestPermit(B, T0 + 2 * MIN + 1));
+    });
+
+    test('the same request asked twice (a retried activity) is granted once', () => {
+      const g = governor();
+      const one = granted(g.requestPermit({ ...A, requestId: 'r-1' }, T0));
+      const two = g.requestPermit({ ...A, requestId: 'r-1' }, T0 + 100);
+      assert.equal(granted(two), one);
+      assert.match(two.reason, /already granted to this request/);
+      assert.equal(serviceView(g, T0 + 100).budget.used, 1);
+    });
+
+    test('release is idempotent and unknown permits are refused', () => {
+      const g = governor();
+      const id = granted(g.requestPermit(A, T0));
+      assert.equal(g.releasePermit({ permitId: id, outcome: 'verified' }, T0).released, true);
+      assert.deepEqual(g.releasePermit({ permitId: id, outcome: 'verified' }, T0), {
+        released: false,
+        summary: `permit ${id} was already released (verified)`,
+        breakerOpened: false,
+      });
+      assert.equal(serviceView(g, T0).breaker.remediations, 1, 'counted once');
+      assert.equal(g.releasePermit({ permitId: 'nope-1', outcome: 'failed' }, T0).released, false);
+    });
+  });
+
+  describe('blast radius', () => {
+    test('a request beyond maxInstanceShare escalates; a per-service override loosens it', () => {
+      const g = governor({ services: { web: { maxInstanceShare: 1 } } });
+      expectVerdict(g.requestPermit({ ...A, takesOutOfService: 2, instances: 2 }, T0), 'escalate', /blast radius: .*2 of 2 .* bound is 1 \(50% of 2, at least 1\); pm2-restart on api needs a human/);
+      granted(g.requestPermit({ ...A, service: 'web', takesOutOfService: 2, instances: 2 }, T0));
+      granted(g.requestPermit({ ...A, takesOutOfService: 2, instances: 4 }, T0));
+    });
+  });
+
+  describe('circuit breaker', () => {
+    test('the third verified remediation within the hour opens it; further incidents escalate until reset', () => {
+      const g = governor();
+      for (let i = 0; i < 3; i++) {
+        const at = T0 + i * 10 * MIN;
+        const result = g.releasePermit({ permitId: granted(g.requestPermit(A, at)), outcome: 'verified' }, at + MIN);
+        assert.equal(result.breakerOpened, i === 2);
+      }
+      const opened = lastAudit(g, T0 + 21 * MIN);
+      assert.equal(opened.kind, 'breaker-open');
+      assert.equal(opened.actor, 'governor');
+      expectVerdict(g.requestPermit(B, T0 + 30 * MIN), 'escalate', /^recurring: api was remediated 3 times in the last hour; this is a problem for humans \(breaker open since .*zt breaker reset api/);
+      // Still open hours later: only a human closes it.
+      expectVerdict(g.requestPermit(B, T0 + 5 * HOUR), 'escalate', /recurring/);
+      assert.equal(serviceView(g, T0 + 5 * HOUR).breaker.open, true);
+
+      g.receive('resetBreaker', { operator: 'alice', service: 'api', reason: 'fixed the leak' }, T0 + 5 * HOUR);
+      const reset = lastAudit(g, T0 + 5 * HOUR);
+      assert.equal(reset.kind, 'breaker-reset');
+      assert.equal(reset.applied, true);
+      assert.match(reset.summary, /alice closed the open breaker of api: fixed the leak/);
+      assert.deepEqual(serviceView(g, T0 + 5 * HOUR).breaker.open, false);
+      granted(g.requestPermit(B, T0 + 5 * HOUR));
+    });
+
+    test('failed attempts do not count, and remediations older than the window fall out', () => {
+      const g = governor({ breaker: { maxRemediations: 2, windowMs: 30 * MIN } });
+      g.releasePermit({ permitId: granted(g.requestPermit(A, T0)), outcome: 'failed' }, T0);
+      g.releasePermit({ permitId: granted(g.requestPermit(A, T0 + MIN)), outcome: 'verified' }, T0 + MIN);
+      const late = g.releasePermit({ permitId: granted(g.requestPermit(A, T0 + 40 * MIN)), outcome: 'verified' }, T0 + 40 * MIN);
+      assert.equal(late.breakerOpened, false);
+      const soon = g.releasePermit({ permitId: granted(g.requestPermit(A, T0 + 45 * MIN)), outcome: 'verified' }, T0 + 45 * MIN);
+      assert.equal(soon.breakerOpened, true);
+      expectVerdict(g.requestPermit(A, T0 + 46 * MIN), 'escalate', /remediated 2 times in the last 30 min/);
+    });
+
+    test('resetting a closed breaker with nothing counted is recorded as not applied', () => {
+      const g = governor();
+      g.receive('resetBreaker', { operator: 'alice', service: 'api' }, T0);
+      assert.equal(lastAudit(g, T0).applied, false);
+    });
+  });
+
+  describe('maintenance', () => {
+    test('runtime maintenance: observe until it ends by signal or at its time, each recorded', () => {
+      const g = governor();
+      g.receive('startMaintenance', { operator: 'alice', service: 'api', durationMs: 30 * MIN, reason: 'migrating the database' }, T0);
+      const started = lastAudit(g, T0);
+      assert.equal(started.kind, 'maintenance-start');
+      assert.match(started.summary, /alice put api in maintenance until 2026-01-05T10:30:00.000Z: migrating the database/);
+      expectVerdict(g.requestPermit(A, T0 + MIN), 'observe', /api is in maintenance until 2026-01-05T10:30:00.000Z \(alice: migrating the database\): would run pm2-restart; plan recorded, no action taken/);
+      g.releasePermit({ permitId: granted(g.requestPermit({ ...A, service: 'web' }, T0 + MIN)), outcome: 'failed' }, T0 + MIN);
+      assert.deepEqual(serviceView(g, T0 + MIN).maintenance, { source: 'operator', until: '2026-01-05T10:30:00.000Z', by: 'alice', reason: 'migrating the database' });
+      // The workflow wakes when the maintenance ends (the budget slot of web frees only after an hour).
+      assert.equal(g.nextWakeAt(T0 + MIN), T0 + 30 * MIN);
+
+      g.tick(T0 + 30 * MIN);
+      const ended = lastAudit(g, T0 + 30 * MIN);
+      assert.equal(ended.actor, 'governor');
+      assert.match(ended.summary, /maintenance of api \(by alice: migrating the database\) ended as scheduled/);
+      granted(g.requestPermit(A, T0 + 30 * MIN));
+
+      g.receive('startMaintenance', { operator: 'bob', service: 'web', untilIso: '2026-01-05T12:00:00Z', reason: 'kernel update' }, T0 + 31 * MIN);
+      g.receive('endMaintenance', { operator: 'bob', service: 'web', reason: 'done early' }, T0 + 40 * MIN);
+      assert.match(lastAudit(g, T0 + 40 * MIN).summary, /bob ended the maintenance of web: done early/);
+      assert.equal(serviceView(g, T0 + 40 * MIN, 'web').maintenance, null);
+      g.receive('endMaintenance', { operator: 'bob', service: 'web' }, T0 + 41 * MIN);
+      assert.equal(lastAudit(g, T0 + 41 * MIN).applied, false);
+    });
+
+    test('runtime maintenance in the past, too long, or with both or neither end is recorded and ignored', () => {
+      const g = governor();
+      const bad = [
+        { operator: 'alice', service: 'api', untilIso: '2026-01-05T09:00:00Z', reason: 'x' },
+        { operator: 'alice', service: 'api', durationMs: 8 * 24 * HOUR, reason: 'x' },
+        { operator: 'alice', service: 'api', durationMs: HOUR, untilIso: '2026-01-05T12:00:00Z', reason: 'x' },
+        { operator: 'alice', service: 'api', reason: 'x' },
+        { operator: 'alice', service: 'api', durationMs: HOUR },
+      ];
+      for (const payload of bad) {
+        g.receive('startMaintenance', payload, T0);
+        const entry = lastAudit(g, T0);
+        assert.equal(entry.kind, 'rejected', JSON.stringify(payload));
+        assert.equal(entry.applied, false);
+      }
+      assert.equal(serviceView(g, T0).maintenance, null);
+    });
+
+    test('weekly windows from config, in UTC, including one across midnight; entering and leaving are recorded', () => {
+      const windows = { api: [{ days: ['sat', 'sun'], from: '02:00', to: '04:00' }], web: [{ days: ['fri'], from: '22:00', to: '02:00' }] };
+      const g = governor({ maintenance: windows });
+      const sat0300 = Date.parse('2026-01-10T03:00:00Z');
+      expectVerdict(g.requestPermit(A, sat0300), 'observe', /api is in maintenance until 2026-01-10T04:00:00.000Z \(configured window sat,sun 02:00-04:00 UTC\)/);
+      const entered = g.view(sat0300).audit.find((e) => e.kind === 'maintenance-window' && e.service === 'api');
+      assert.match(entered?.summary ?? '', /api entered its maintenance window \(sat,sun 02:00-04:00 UTC\)/);
+      g.tick(Date.parse('2026-01-10T04:00:00Z'));
+      assert.match(lastAudit(g, Date.parse('2026-01-10T04:00:00Z')).summary, /api left its maintenance window/);
+      granted(g.requestPermit(A, Date.parse('2026-01-10T04:00:00Z')));
+
+      // Friday 22:00 to Saturday 02:00: Saturday 01:00 is inside, Saturday 23:00 is not (it starts Fridays only).
+      expectVerdict(g.requestPermit({ ...A, service: 'web' }, Date.parse('2026-01-10T01:00:00Z')), 'observe', /until 2026-01-10T02:00:00.000Z/);
+      granted(g.requestPermit({ ...A, service: 'web' }, Date.parse('2026-01-10T23:00:00Z')));
+      // An operator cannot end a configured window, and is told so.
+      g.receive('endMaintenance', { operator: 'alice', service: 'api' }, Date.parse('2026-01-11T03:00:00Z'));
+      assert.match(lastAudit(g, Date.parse('2026-01-11T03:00:00Z')).summary, /no operator had started one; its configured window \(sat,sun 02:00-04:00 UTC\) still holds/);
+    });
+
+    test('window arithmetic: active window and the next edge', () => {
+      const daily = [{ from: '23:30', to: '00:30', timezone: 'UTC' as const }];
+      assert.equal(activeWindow(daily, Date.parse('2026-01-05T00:10:00Z'))?.until, Date.parse('2026-01-05T00:30:00Z'));
+      assert.equal(activeWindow(daily, Date.parse('2026-01-05T00:30:00Z')), null);
+      assert.equal(nextWindowBoundary(daily, Date.parse('2026-01-05T12:00:00Z')), Date.parse('2026-01-05T23:30:00Z'));
+      const weekly = [{ days: ['mon' as const], from: '09:00', to: '10:00', timezone: 'UTC' as const }];
+      assert.equal(nextWindowBoundary(weekly, Date.parse('2026-01-05T10:00:00Z')), Date.parse('2026-01-12T09:00:00Z'));
+      assert.equal(nextWindowBoundary([], T0), null);
+    });
+  });
+
+  describe('modes', () => {
+    test('the initial mode comes from the input; observe records the plan, frozen escalates everything', () => {
+      const g = governor({}, 'observe');
+      assert.equal(g.mode, 'observe');
+      assert.deepEqual(g.view(T0).mode, { mode: 'observe', since: new Date(T0).toISOString(), by: 'config', reason: 'initial mode from config policy.mode' });
+      expectVerdict(g.requestPermit(A, T0), 'observe', /observe mode \(set by config: initial mode from config policy.mode\): would run pm2-restart on api; plan recorded, no action taken/);
+
+      g.receive('setMode', { operator: 'alice', mode: 'frozen', reason: 'incident review' }, T0 + 1);
+      expectVerdict(g.requestPermit(A, T0 + 2), 'escalate', /automation is frozen \(mode frozen since .* set by alice: incident review\)/);
+      // Frozen wins over maintenance.
+      g.receive('startMaintenance', { operator: 'alice', service: 'api', durationMs: HOUR, reason: 'x' }, T0 + 3);
+      expectVerdict(g.requestPermit(A, T0 + 4), 'escalate', /frozen/);
+
+      g.receive('setMode', { operator: 'bob', mode: 'auto' }, T0 + 5);
+      const audit = lastAudit(g, T0 + 5);
+      assert.deepEqual({ kind: audit.kind, actor: audit.actor, applied: audit.applied }, { kind: 'mode', actor: 'bob', applied: true });
+      assert.equal(audit.summary, 'bob set mode auto (was frozen)');
+      granted(g.requestPermit({ ...A, service: 'web' }, T0 + 6));
+      expectVerdict(g.requestPermit(A, T0 + 6), 'observe', /maintenance/);
+    });
+  });
+
+  describe('operator changes: validated, allowlisted, recorded', () => {
+    test('a bad payload is recorded and ignored', () => {
+      const g = governor();
+      g.receive('setMode', { operator: 'alice', mode: 'yolo' }, T0);
+      let entry = lastAudit(g, T0);
+      assert.deepEqual({ kind: entry.kind, actor: entry.actor, applied: entry.applied }, { kind: 'rejected', actor: 'alice', applied: false });
+      assert.match(entry.summary, /^ignored setMode: mode: /);
+      g.receive('setMode', { mode: 'frozen' }, T0);
+      entry = lastAudit(g, T0);
+      assert.equal(entry.actor, '(unknown)');
+      assert.match(entry.summary, /operator/);
+      g.receive('resetBreaker', 'not an object', T0);
+      assert.equal(lastAudit(g, T0).kind, 'rejected');
+      assert.equal(g.mode, 'auto');
+    });
+
+    test('operators outside the allowlist are recorded and ignored', () => {
+      const g = governor({ operators: ['alice'] });
+      g.receive('setMode', { operator: 'mallory', mode: 'frozen' }, T0);
+      const entry = lastAudit(g, T0);
+      assert.equal(entry.applied, false);
+      assert.equal(entry.actor, 'mallory');
+      assert.match(entry.summary, /ignored setMode from mallory: not on the operator allowlist \(alice\)/);
+      assert.equal(g.mode, 'auto');
+      g.receive('setMode', { operator: 'alice', mode: 'frozen' }, T0);
+      assert.equal(g.mode, 'frozen');
+      assert.deepEqual(g.view(T0).operators, ['alice']);
+    });
+
+    test('unknown services are refused, in signals and in permits', () => {
+      const g = governor();
+      g.receive('startMaintenance', { operator: 'alice', service: 'nope', durationMs: HOUR, reason: 'x' }, T0);
+      assert.match(lastAudit(g, T0).summary, /unknown service "nope" \(configured: api, web\)/);
+      expectVerdict(g.requestPermit({ ...A, service: 'nope' }, T0), 'escalate', /unknown service "nope"/);
+    });
+
+    test('a configure from a worker is recorded only when it changes something', () => {
+      const g = governor();
+      const before = g.view(T0).audit.length;
+      const settings = governorSettingsSchema.parse({ knownServices: ['api', 'web'] });
+      g.configure({ by: 'worker host-1', settings }, T0);
+      assert.equal(g.view(T0).audit.length, before);
+      g.configure({ by: 'worker host-1', settings: { ...settings, actionsPerHour: 2 } }, T0);
+      const entry = lastAudit(g, T0);
+      assert.equal(entry.kind, 'configured');
+      assert.equal(entry.summary, 'settings changed by worker host-1: actionsPerHour');
+      assert.equal(g.view(T0).settings.actionsPerHour, 2);
+      g.configure({ by: 'x', settings: { actionsPerHour: -1 } }, T0);
+      assert.equal(lastAudit(g, T0).kind, 'rejected');
+      assert.equal(g.view(T0).settings.actionsPerHour, 2);
+    });
+
+    test('the audit in the state is bounded; the history keeps the rest', () => {
+      const g = governor();
+      for (let i = 0; i < AUDIT_LIMIT + 20; i++) g.receive('setMode', { operator: 'alice', mode: i % 2 ? 'auto' : 'observe' }, T0 + i);
+      const audit = g.view(T0 + AUDIT_LIMIT + 20).audit;
+      assert.equal(audit.length, AUDIT_LIMIT);
+      assert.equal(audit.at(-1)?.seq, AUDIT_LIMIT + 21);
+    });
+  });
+
+  test('the state survives continueAsNew as plain JSON', () => {
+    const g = governor({ actionsPerHour: 4 });
+    const held = granted(g.requestPermit(A, T0));
+    g.receive('startMaintenance', { operator: 'alice', service: 'web', durationMs: HOUR, reason: 'x' }, T0);
+    g.receive('setMode', { operator: 'alice', mode: 'observe' }, T0);
+    const carried = JSON.parse(JSON.stringify(g.snapshot())) as unknown;
+    const next = new GovernorState({ mode: 'auto', settings: governorSettingsSchema.parse({}), carried }, T0 + 1, 'gov1');
+    const { generation, ...rest } = next.view(T0 + 1);
+    const { generation: was, ...before } = g.view(T0 + 1);
+    assert.equal(generation, was + 1);
+    assert.deepEqual(rest, before);
+    // Permit ids continue; the lease and its release carry over.
+    next.receive('setMode', { operator: 'alice', mode: 'auto' }, T0 + 2);
+    assert.equal(granted(next.requestPermit({ ...A, requestId: 'other' }, T0 + 2)), 'gov1-2');
+    assert.equal(next.releasePermit({ permitId: held, outcome: 'failed' }, T0 + 3).released, true);
+  });
+
+  test('spans in words', () => {
+    assert.equal(spanText(HOUR), 'hour');
+    assert.equal(spanText(2 * HOUR), '2 hours');
+    assert.equal(spanText(30 * MIN), '30 min');
+    assert.equal(spanText(1500), '2 s');
+  });
+});

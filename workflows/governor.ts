@@ -1,0 +1,95 @@
+// governorWorkflow: the one long-running workflow per task queue that bounds all automation across
+// incidents — mode, maintenance, action budgets, one acting incident per service (leases), blast radius
+// and the recurring-incident breaker. Its history records every operator change, every permit decision
+// and every expiry; the `governorState` query shows the current state and the audit.
+// Deterministic: handlers are one-liners into GovernorState, and time is the workflow clock.
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ZodType } from 'zod';
+import {
+  configureSignal,
+  GOVERNOR_SIGNALS,
+  governorSignals,
+  governorStateQuery,
+  permitReleaseSchema,
+  permitRequestSchema,
+  releasePermitUpdate,
+  requestPermitUpdate,
+  type GovernorInput,
+} from '../signals/governor';
+import { GovernorState } from './governor-state';
+
+/** The sandbox's Date is the workflow clock: the same value on every replay. */
+function now(): number {
+  return new Date().getTime();
+}
+
+export async function governorWorkflow(input: GovernorInput): Promise<void> {
+  const state = new GovernorState(input, now(), workflowInfo().firstExecutionRunId.slice(0, 8));
+  listenTo(state);
+  let shown = '';
+  const timeToMove = () =>
+    workflowInfo().continueAsNewSuggested ||
+    (input.continueAsNewAfterEvents !== undefined && workflowInfo().historyLength >= input.continueAsNewAfterEvents);
+
+  while (!timeToMove()) {
+    state.tick(now());
+    shown = show(state, shown);
+    const seen = state.version;
+    const wake = state.nextWakeAt(now());
+    const changed = () => state.version !== seen || timeToMove();
+    // Woken by any message, or when the next lease, maintenance, budget slot or window edge comes due.
+    if (wake === null) await condition(changed);
+    else await condition(changed, Math.max(1, wake - now()));
+  }
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof governorWorkflow>({ ...input, carried: state.snapshot() });
+}
+
+function listenTo(state: GovernorState): void {
+  for (const name of GOVERNOR_SIGNALS) setHandler(governorSignals[name], (raw) => state.receive(name, raw, now()));
+  setHandler(configureSignal, (raw) => state.configure(raw, now()));
+  setHandler(requestPermitUpdate, (req) => state.requestPermit(permitRequestSchema.parse(req), now()), {
+    validator: (req) => validate(permitRequestSchema, req, 'requestPermit'),
+  });
+  setHandler(releasePermitUpdate, (req) => state.releasePermit(permitReleaseSchema.parse(req), now()), {
+    validator: (req) => validate(permitReleaseSchema, req, 'releasePermit'),
+  });
+  setHandler(governorStateQuery, () => state.view(now()));
+}
+
+/** A malformed permit call is a caller's bug: rejected before it enters the history, never retried. */
+function validate(schema: ZodType, value: unknown, what: string): void {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return;
+  const problems = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || 'payload'}: ${i.message}`).join('; ');
+  throw ApplicationFailure.nonRetryable(`invalid ${what}: ${problems}`, 'InvalidRequestError');
+}
+
+/** What the Web UI shows beside the governor: set only when it changes. */
+function show(state: GovernorState, shown: string): string {
+  const v = state.view(now());
+  const lines = [
+    `mode **${v.mode.mode}** (since ${v.mode.since}, by ${v.mode.by})`,
+    ...v.services.map((s) =>
+      [
+        `**${s.service}**: ${s.budget.used}/${s.budget.limit} actions this hour`,
+        s.lease ? `lease ${s.lease.incidentId} (${s.lease.action})` : '',
+        s.maintenance ? `maintenance until ${s.maintenance.until}` : '',
+        s.breaker.open ? 'breaker **open**' : '',
+      ]
+        .filter(Boolean)
+        .join(' · '),
+    ),
+  ];
+  const text = lines.join('\n\n');
+  if (text !== shown) setCurrentDetails(text);
+  return text;
+}
