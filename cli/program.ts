@@ -2,6 +2,7 @@
 // request cannot be carried out (see errors.ts).
 import { Command } from 'commander';
 import { version } from '../package.json';
+import { registerGovernorCommands } from './governor-commands';
 import { registerIncidentsCommand } from './incidents-command';
 import { registerServicesCommand } from './services-command';
 import { registerShowCommand } from './show-command';
@@ -20,7 +21,7 @@ Exit codes: 0 done, 1 failed while doing it, 2 the request cannot be carried out
 
 export function buildProgram(): Command {
   const program = new Command('zt')
-    .description('Operate zero-touch: inspect services and incidents, and steer incidents with signals')
+    .description('Operate zero-touch: inspect services and incidents, steer incidents with signals, and steer the governor')
     .version(version)
     .showHelpAfterError('(add --help for usage)')
     // Set before the subcommands exist so they inherit it: zt.ts maps commander's exits to ours.
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerIncidentsCommand(program);
   registerShowCommand(program);
   registerSignalCommands(program);
+  registerGovernorCommands(program);
   program.addHelpText('after', ENVIRONMENT_HELP);
   return program;
 }

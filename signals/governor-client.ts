@@ -5,7 +5,15 @@ import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@tempor
 import type { Config } from '../config/schema';
 import { effectiveServices } from '../config/services';
 import type { governorWorkflow } from '../workflows/governor';
-import { configureSignal, GOVERNOR_WORKFLOW_TYPE, governorWorkflowId, type GovernorInput, type GovernorSettings } from './governor';
+import {
+  configureSignal,
+  GOVERNOR_WORKFLOW_TYPE,
+  governorSignals,
+  governorWorkflowId,
+  type GovernorInput,
+  type GovernorSettings,
+  type GovernorSignalName,
+} from './governor';
 
 export function governorSettingsFrom(config: Config): GovernorSettings {
   return {
@@ -23,6 +31,8 @@ export function governorHandle(client: Client, config: Config): WorkflowHandle<t
   return client.workflow.getHandle<typeof governorWorkflow>(governorWorkflowId(config.temporal.taskQueue));
 }
 
+const summaryOf = (taskQueue: string) => `Governor of task queue ${taskQueue}: mode, maintenance, budgets, leases, breakers`;
+
 /** Starts the governor of this config's task queue unless it runs already; either way returns its handle. */
 export async function startGovernor(client: Client, config: Config, extra: Partial<GovernorInput> = {}): Promise<WorkflowHandle<typeof governorWorkflow>> {
   const taskQueue = config.temporal.taskQueue;
@@ -31,7 +41,20 @@ export async function startGovernor(client: Client, config: Config, extra: Parti
     taskQueue,
     args: [governorInputFrom(config, extra)],
     workflowIdConflictPolicy: 'USE_EXISTING',
-    staticSummary: `Governor of task queue ${taskQueue}: mode, maintenance, budgets, leases, breakers`,
+    staticSummary: summaryOf(taskQueue),
+  });
+}
+
+/** An operator's signal, delivered whether or not the governor runs yet (signalWithStart): it is never lost. */
+export async function signalGovernor(client: Client, config: Config, signal: GovernorSignalName, payload: unknown): Promise<WorkflowHandle<typeof governorWorkflow>> {
+  const taskQueue = config.temporal.taskQueue;
+  return client.workflow.signalWithStart<typeof governorWorkflow, [unknown]>(GOVERNOR_WORKFLOW_TYPE, {
+    workflowId: governorWorkflowId(taskQueue),
+    taskQueue,
+    args: [governorInputFrom(config)],
+    signal: governorSignals[signal],
+    signalArgs: [payload],
+    staticSummary: summaryOf(taskQueue),
   });
 }
 

@@ -1,5 +1,6 @@
 // Assembles the running system from its parts. `npm start` runs all of them in one process; the
 // compose stack runs each part (worker, ingress, sentinel) as its own scalable process.
+import { hostname } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config/schema';
@@ -10,6 +11,7 @@ import { Ingest } from '../ingress/ingest';
 import { buildIngressServer } from '../ingress/server';
 import type { Logger } from '../observability/logger';
 import { Pm2Client } from '../pm2/client';
+import { ensureGovernor } from '../signals/governor-client';
 import { startSentinel } from '../sentinel';
 import { ingestSink } from './alert-sink';
 import { createIncidentWorker } from './incident-worker';
@@ -61,6 +63,10 @@ export async function startSystem(config: Config, address: string, parts: System
         await running;
         await native.close();
       });
+      // The governor bounds every action of this worker's incidents; this also hands it this worker's config.
+      await ensureGovernor(client, config, `worker ${hostname()} pid ${process.pid}`).catch((err: unknown) =>
+        logger.warn({ err }, 'could not reach the governor now; the first permit request starts it'),
+      );
     }
 
     let webhookUrl: string | null = null;
