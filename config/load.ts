@@ -2,6 +2,7 @@
 // environment variables on top, and refuses anything invalid with every bad field named.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { CatalogError, catalogFor } from '../policy/catalog/load';
 import { configSchema, type Config } from './schema';
 
 export class ConfigError extends Error {
@@ -62,5 +63,17 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): Config {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return parseConfig(readConfigSource(env.ZT_CONFIG), env);
+  const config = parseConfig(readConfigSource(env.ZT_CONFIG), env);
+  checkCatalog(config);
+  return config;
+}
+
+/** A broken signature catalog is refused at start-up, naming the file, the signature and the field. */
+export function checkCatalog(config: Config): void {
+  try {
+    catalogFor(config.policy.catalogFiles);
+  } catch (err) {
+    if (err instanceof CatalogError) throw new ConfigError(`invalid config: policy.catalogFiles: ${err.message}`);
+    throw err;
+  }
 }

@@ -1,210 +1,255 @@
-// Classification: from evidence to a named signature, a class, a severity, a confidence and the
-// reasons a human reads. Pure, so it is table-tested without PM2 and replays identically.
+// Classification: from evidence to a signature of the catalog, a class, a severity, a confidence, a
+// playbook and the reasons a human reads in the Web UI. Pure (the catalog is passed in, already loaded),
+// so it is table-tested without PM2 and its result is recorded in history by the classify activity.
+//
+// Every signature is scored against the facts (policy/catalog/facts.ts, score.ts): instance signatures on
+// every instance, service signatures once. Each instance keeps its best "act" match (a failing instance
+// with none is "unrecognised"); the strongest of those and of the service matches is the primary. Any
+// other class that matched too (another instance's finding, or an alternative at or above the
+// competitor floor) is ambiguity: it lowers the confidence by the catalog's penalty and is named.
+// "verify-only" signatures (recovered, transient outside our processes) win only when nothing needs acting on.
 import { RISK_FLAGS, type RiskFlag } from '../signals/alert';
+import { instanceFact, outcomeFact, serviceFact, serviceView, type ServiceView } from './catalog/facts';
+import type { Catalog, Signature } from './catalog/schema';
+import { scoreSignature, termText, type Term } from './catalog/score';
 import type { ActionName, Diagnosis, Evidence, IncidentClass, InstanceEvidence, PolicySnapshot, Severity } from './types';
 
-interface Finding {
-  pmId: number;
-  signatureId: string;
-  class: IncidentClass;
+interface Candidate {
+  signature: Signature;
+  /** The instance it matched on (instance scope), else null. */
+  instance: InstanceEvidence | null;
   confidence: number;
-  reason: string;
+  terms: Term[];
 }
 
-const CPU_BUSY_PERCENT = 80;
-
-/** Classes the instance evidence (PM2 state + health probes) can see for itself. */
+/** Classes the instance evidence can show by itself: a still-firing alert of these with healthy instances is stale. */
 const INSTANCE_VISIBLE = new Set<IncidentClass>(['process-crash', 'unhealthy-health-check', 'deadlock', 'failed-startup']);
 
-function majority(instance: InstanceEvidence, predicate: (s: InstanceEvidence['samples'][number]) => boolean): boolean {
-  const hits = instance.samples.filter(predicate).length;
-  return instance.samples.length > 0 && hits * 2 > instance.samples.length;
-}
+const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 };
+
+const round = (n: number) => Math.round(n * 100) / 100;
 
 function label(i: InstanceEvidence): string {
   return `instance ${i.instance} (pm_id ${i.pmId})`;
 }
 
-/** What is wrong with one instance, or null when it is healthy. */
-/**
- * What is wrong with one instance, or null when it is healthy. `crashReported` says the sentinel saw
- * this instance exit unasked: PM2 shows a crashing process as "stopped" between an exit and its restart,
- * which must not be mistaken for a process a human stopped on purpose.
- */
-export function examineInstance(i: InstanceEvidence, crashReported = false): Finding | null {
-  const last = i.samples[i.samples.length - 1];
-  if (!last) return null;
-  const statuses = [...new Set(i.samples.map((s) => s.status))].join('/');
-  const healthy = i.restartsDuringDiagnosis === 0 && last.status === 'online' && last.health === 'ok' && majority(i, (s) => s.health === 'ok');
-  if (healthy) return null;
+function where(c: Candidate, evidence: Evidence): string {
+  return c.instance ? `Instance ${c.instance.instance} (pm_id ${c.instance.pmId})` : `Service ${evidence.service}`;
+}
 
-  const stoppedOnPurpose =
-    i.samples.every((s) => s.status === 'stopped') && i.restartsDuringDiagnosis === 0 && i.unstableRestarts === 0 && !crashReported;
-  if (stoppedOnPurpose) {
-    return {
-      pmId: i.pmId,
-      signatureId: 'process-stopped',
-      class: 'process-crash',
-      confidence: 0.5,
-      reason: `${label(i)} is stopped in PM2 (exit code ${i.exitCode ?? 'none'}); it may have been stopped on purpose, so a human decides.`,
-    };
-  }
-  if (
-    i.restartsDuringDiagnosis > 0 ||
-    last.status === 'errored' ||
-    ((i.unstableRestarts > 0 || crashReported) && (last.health !== 'ok' || last.status !== 'online'))
-  ) {
-    const why =
-      last.status === 'errored'
-        ? `PM2 gave up restarting it (status errored, exit code ${i.exitCode ?? 'unknown'})`
-        : `it restarted ${i.restartsDuringDiagnosis} time(s) while being watched (statuses ${statuses}, exit code ${i.exitCode ?? 'unknown'}, ${i.unstableRestarts} unstable restarts)`;
-    return {
-      pmId: i.pmId,
-      signatureId: 'crash-loop',
-      class: 'process-crash',
-      confidence: last.status === 'errored' || i.restartsDuringDiagnosis > 1 ? 0.9 : 0.8,
-      reason: `${label(i)} keeps crashing: ${why}.`,
-    };
-  }
-  if (majority(i, (s) => s.status === 'online' && s.health === 'timeout')) {
-    const cpu = Math.max(...i.samples.map((s) => s.cpuPercent));
-    const busy = cpu >= CPU_BUSY_PERCENT;
-    return {
-      pmId: i.pmId,
-      signatureId: 'event-loop-deadlock',
-      class: 'deadlock',
-      confidence: busy ? 0.95 : 0.9,
-      reason: `${label(i)} is online in PM2 but its health check timed out in ${i.samples.filter((s) => s.health === 'timeout').length} of ${i.samples.length} probes${busy ? `, with CPU at ${cpu}% (event loop blocked)` : ''}.`,
-    };
-  }
-  if (majority(i, (s) => s.status === 'online' && s.health === 'unhealthy')) {
-    return {
-      pmId: i.pmId,
-      signatureId: 'health-check-failing',
-      class: 'unhealthy-health-check',
-      confidence: 0.85,
-      reason: `${label(i)} is online but its health check answers HTTP ${last.httpStatus ?? 'error'}.`,
-    };
-  }
-  if (majority(i, (s) => s.status === 'online' && s.health === 'refused')) {
-    return {
-      pmId: i.pmId,
-      signatureId: 'online-not-listening',
-      class: 'unhealthy-health-check',
-      confidence: 0.6,
-      reason: `${label(i)} is online in PM2 but refuses connections on ${i.healthUrl}; it may still be starting or listening elsewhere.`,
-    };
-  }
-  return {
-    pmId: i.pmId,
-    signatureId: 'unrecognised',
+function sentence(s: string): string {
+  const t = s.trim();
+  const capital = `${t.charAt(0).toUpperCase()}${t.slice(1)}`;
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+function unrecognised(i: InstanceEvidence): Candidate {
+  const signature: Signature = {
+    id: 'unrecognised',
     class: 'unhealthy-health-check',
+    description: 'The instance is not healthy but matches no signature of the catalog.',
+    scope: 'instance',
+    evidence: [],
+    confidence: { max: 0.3 },
+    severity: { base: 'low', raise: [] },
+    risk: [],
+    outcome: 'act',
+    playbook: ['pm2-restart'],
+    playbookRules: [],
+  };
+  const statuses = [...new Set(i.samples.map((s) => s.status))].join('/');
+  return {
+    signature,
+    instance: i,
     confidence: 0.3,
-    reason: `${label(i)} is not healthy (statuses ${statuses}, health ${i.samples.map((s) => s.health).join('/')}) but matches no known signature.`,
+    terms: [{ text: `not healthy (PM2 ${statuses}, health ${i.samples.map((s) => s.health).join('/')}) but matching no known signature`, delta: 0.3, kind: 'supporting' }],
   };
 }
 
-/** The first class named by a still-firing alert that instance evidence cannot confirm by itself. */
-function detectedElsewhere(evidence: Evidence): { class: IncidentClass; alerts: string[] } | null {
-  const named = evidence.alerts.firing.filter(
-    (a): a is { name: string; class: IncidentClass } => a.class !== null && !INSTANCE_VISIBLE.has(a.class),
-  );
-  const first = named[0];
-  return first ? { class: first.class, alerts: named.filter((a) => a.class === first.class).map((a) => a.name) } : null;
+function candidatesOf(catalog: Catalog, evidence: Evidence, view: ServiceView): Candidate[] {
+  const out: Candidate[] = [];
+  for (const signature of catalog.signatures) {
+    if (signature.scope === 'service') {
+      const score = scoreSignature(signature, (f) => serviceFact(f, view));
+      if (score) out.push({ signature, instance: null, ...score });
+      continue;
+    }
+    for (const instance of evidence.instances) {
+      const score = scoreSignature(signature, (f) => instanceFact(f, { instance, service: view }));
+      if (score) out.push({ signature, instance, ...score });
+    }
+  }
+  return out;
 }
 
-function riskFlagsOf(evidence: Evidence): RiskFlag[] {
+/** The strongest; ties go to the earlier one (instance findings first, then catalog order). */
+function strongest(cs: Candidate[]): Candidate | undefined {
+  return cs.reduce<Candidate | undefined>((best, c) => (!best || c.confidence > best.confidence + 1e-9 ? c : best), undefined);
+}
+
+function alertPmIds(evidence: Evidence): number[] {
+  return evidence.instances.filter((i) => evidence.alerts.instances.includes(i.instance)).map((i) => i.pmId);
+}
+
+function describeCandidate(c: Candidate): string {
+  return `${c.signature.id} (${c.signature.class})${c.instance ? ` on ${label(c.instance)}` : ''} at ${c.confidence.toFixed(2)}`;
+}
+
+function baseRisk(evidence: Evidence): RiskFlag[] {
   const fromTags = evidence.serviceTags.filter((t): t is RiskFlag => (RISK_FLAGS as readonly string[]).includes(t));
   return [...new Set([...evidence.alerts.risk, ...fromTags])];
 }
 
-function playbookFor(findings: Finding[], evidence: Evidence): ActionName[] {
-  const affected = new Set(findings.map((f) => f.pmId));
-  const everyInstance = evidence.instances.every((i) => affected.has(i.pmId));
-  const cluster = evidence.instances.every((i) => i.execMode === 'cluster');
-  const crashing = findings.some((f) => f.signatureId === 'crash-loop');
-  // A rolling reload replaces every worker without downtime; it is worth its wider reach only when
-  // every instance is sick anyway and they are alive enough to hand over.
-  return cluster && everyInstance && !crashing ? ['pm2-reload'] : ['pm2-restart'];
+function catalogRecord(catalog: Catalog): NonNullable<Diagnosis['catalog']> {
+  return { digest: catalog.digest, files: catalog.files };
 }
 
-export function classify(evidence: Evidence, policy: PolicySnapshot): Diagnosis {
-  const riskFlags = riskFlagsOf(evidence);
-  const base = { riskFlags, policy };
+export function classify(evidence: Evidence, policy: PolicySnapshot, catalog: Catalog): Diagnosis {
+  const riskFlags = baseRisk(evidence);
+  const base = { policy, catalog: catalogRecord(catalog) };
+  const riskReason = (flags: RiskFlag[]) => (flags.length ? [`Risk signals present: ${flags.join(', ')}.`] : []);
+
   if (evidence.instances.length === 0) {
     return {
       ...base,
+      riskFlags,
       signatureId: 'service-absent',
       class: null,
       healthy: false,
       severity: 'medium',
       confidence: 0.2,
-      reasons: [`PM2 runs no process named ${evidence.service}; it was deleted or never started, so a human decides.`],
+      reasons: [`PM2 runs no process named ${evidence.service}; it was deleted or never started, so a human decides.`, ...riskReason(riskFlags)],
       affectedPmIds: [],
       playbook: [],
     };
   }
-  const crashReported = new Set(evidence.alerts.firing.some((a) => a.class === 'process-crash') ? evidence.alerts.instances : []);
-  const findings = evidence.instances
-    .map((i) => examineInstance(i, crashReported.has(i.instance)))
-    .filter((f): f is Finding => f !== null);
-  const detected = detectedElsewhere(evidence);
-  if (findings.length === 0 && detected) {
-    // The instances answer, but a detector still reports trouble they cannot show (disk, memory trend,
-    // upstreams…). Name it, and hand it to a human until the class has an approved playbook.
-    return {
-      ...base,
-      signatureId: `detected-${detected.class}`,
-      class: detected.class,
-      healthy: false,
-      severity: 'low',
-      confidence: 0.8,
-      reasons: [
-        `Every instance answers its health check, but ${detected.alerts.join(', ')} is still firing (${detected.class}).`,
-        'No automatic action is approved for this class yet, so a human decides.',
-      ],
-      affectedPmIds: [],
-      playbook: [],
-    };
+
+  const view = serviceView(evidence, catalog.settings);
+  const candidates = candidatesOf(catalog, evidence, view);
+  const acting = candidates.filter((c) => c.signature.outcome === 'act');
+  const verifying = candidates.filter((c) => c.signature.outcome === 'verify-only');
+
+  const findings: Candidate[] = [];
+  for (const i of evidence.instances) {
+    const best = strongest(acting.filter((c) => c.instance?.pmId === i.pmId));
+    if (best) findings.push(best);
+    else if (!view.healthy.get(i.pmId)) findings.push(unrecognised(i));
   }
-  if (findings.length === 0) {
-    const crashed = evidence.alerts.names.some((n) => /exit|crash|restart/i.test(n));
-    return {
-      ...base,
-      signatureId: crashed ? 'crash-recovered-by-pm2' : 'healthy',
-      class: crashed ? 'process-crash' : null,
-      healthy: true,
-      severity: 'low',
-      confidence: 0.9,
-      reasons: [
-        `All ${evidence.instances.length} instance(s) are online and answer their health check, with no restarts while watched.`,
-        ...(crashed ? ['PM2 already restarted the process that exited; nothing to do but verify.'] : []),
-      ],
-      affectedPmIds: [],
-      playbook: [],
-    };
+  const pool = [...findings, ...acting.filter((c) => c.instance === null)];
+  const primary = strongest(pool) ?? strongest(verifying);
+
+  if (!primary) return nothingToActOn(evidence, view, base, riskFlags);
+
+  // Ambiguity: anything of another class that is part of the diagnosis, or matched well enough to be a real alternative.
+  const floor = catalog.settings.competitorFloor;
+  const rivals = [...pool, ...candidates.filter((c) => c.confidence >= floor - 1e-9)].filter(
+    (c, n, all) => c.signature.class !== primary.signature.class && all.findIndex((o) => o.signature.id === c.signature.id && o.instance?.pmId === c.instance?.pmId) === n,
+  );
+  const penalty = rivals.length ? catalog.settings.ambiguityPenalty : 0;
+  const confidence = round(Math.max(0, primary.confidence - penalty));
+
+  const actOn = primary.signature.outcome === 'act';
+  const affected = actOn ? [...new Set([...findings.map((f) => f.instance!.pmId), ...(primary.instance ? [] : alertPmIds(evidence))])] : [];
+  const matched = findings.filter((f) => f.signature.id === primary.signature.id).map((f) => f.instance!.pmId);
+  const outcome = { service: view, affected, matched };
+
+  let severity: Severity = primary.signature.severity.base;
+  const severityReasons: string[] = [];
+  for (const rule of primary.signature.severity.raise) {
+    const facts = rule.when.map((f) => outcomeFact(f, outcome));
+    if (facts.every((f) => f.holds) && SEVERITY_RANK[rule.to] > SEVERITY_RANK[severity]) {
+      severity = rule.to;
+      severityReasons.push(`Severity raised to ${rule.to}${rule.because ? `: ${rule.because}` : ''} (${facts.map((f) => f.detail).join('; ')}).`);
+    }
   }
-  const ranked = [...findings].sort((a, b) => b.confidence - a.confidence);
-  const primary = ranked[0]!;
-  const classes = [...new Set(findings.map((f) => f.class))];
-  const competing = classes.length > 1;
-  const confidence = Math.max(0, +(primary.confidence - (competing ? 0.15 : 0)).toFixed(2));
-  const everyInstance = findings.length >= Math.max(evidence.instances.length, evidence.expectedInstances);
-  const severity: Severity = everyInstance ? 'medium' : 'low';
+  const total = Math.max(evidence.instances.length, evidence.expectedInstances);
+  const scopeWords = primary.instance || affected.length ? `${affected.length} of ${total} instance(s) affected` : 'The service as a whole is affected';
+  const severityLine = severityReasons.length ? severityReasons : [`${scopeWords}, so severity is ${severity}.`];
+
+  let playbook: ActionName[] = actOn ? [...primary.signature.playbook] : [];
+  let playbookLine = actOn
+    ? playbook.length
+      ? `Playbook: ${playbook.join(', then ')}.`
+      : `Signature ${primary.signature.id} has no automatic action: a human decides.`
+    : 'Nothing to act on: verify recovery and close.';
+  if (actOn) {
+    for (const rule of primary.signature.playbookRules) {
+      if (rule.when.every((f) => outcomeFact(f, outcome).holds)) {
+        playbook = [...rule.playbook];
+        playbookLine = `Playbook: ${playbook.join(', then ')}${rule.because ? `, because ${rule.because}` : ''}.`;
+        break;
+      }
+    }
+  }
+
+  const signatureRisk = [...new Set([...primary.signature.risk, ...rivals.flatMap((r) => r.signature.risk)])];
+  const allRisk = [...new Set([...riskFlags, ...signatureRisk])];
+
+  const sameElsewhere = findings.filter((f) => f !== primary && f.signature.id === primary.signature.id);
+  const otherFindings = findings.filter((f) => f !== primary && f.signature.id !== primary.signature.id);
+  const reasons = [
+    `${where(primary, evidence)} matches signature ${primary.signature.id} (${primary.signature.class}): ${sentence(primary.signature.description)}`,
+    ...primary.terms.map((t) => sentence(termText(t))),
+    ...(sameElsewhere.length ? [`The same signature matches ${sameElsewhere.map((f) => `${label(f.instance!)} at ${f.confidence.toFixed(2)}`).join(', ')}.`] : []),
+    ...otherFindings.map((f) => sentence(`${where(f, evidence)} matches ${f.signature.id} (${f.signature.class}) at ${f.confidence.toFixed(2)}: ${f.terms[0]?.text ?? f.signature.description}`)),
+    ...(rivals.length
+      ? [`Competing signature${rivals.length > 1 ? 's' : ''} of another class: ${rivals.map(describeCandidate).join('; ')} (−${penalty.toFixed(2)}): the evidence fits more than one class.`]
+      : []),
+    `Confidence ${confidence.toFixed(2)} (threshold ${policy.confidenceThreshold.toFixed(2)}).`,
+    ...severityLine,
+    playbookLine,
+    ...(signatureRisk.length ? [`Signature ${[primary, ...rivals].filter((c) => c.signature.risk.length).map((c) => c.signature.id).join(', ')} implies risk: ${signatureRisk.join(', ')}.`] : []),
+    ...riskReason(riskFlags),
+  ];
+
   return {
     ...base,
-    signatureId: primary.signatureId,
-    class: primary.class,
-    healthy: false,
+    riskFlags: allRisk,
+    signatureId: primary.signature.id,
+    class: primary.signature.class,
+    healthy: !actOn,
     severity,
     confidence,
-    reasons: [
-      ...ranked.map((f) => f.reason),
-      `${findings.length} of ${evidence.instances.length} instance(s) affected, so severity is ${severity}.`,
-      ...(competing ? [`Competing signatures (${classes.join(', ')}) lower the confidence by 0.15.`] : []),
-      ...(riskFlags.length ? [`Risk signals present: ${riskFlags.join(', ')}.`] : []),
-    ],
-    affectedPmIds: findings.map((f) => f.pmId),
-    playbook: playbookFor(findings, evidence),
+    reasons,
+    affectedPmIds: affected,
+    playbook,
+    competing: [...new Set(rivals.map((r) => r.signature.id))],
+  };
+}
+
+/** No signature matched and no instance is failing: recovered, or a firing alert the evidence cannot explain. */
+function nothingToActOn(evidence: Evidence, view: ServiceView, base: Pick<Diagnosis, 'policy' | 'catalog'>, riskFlags: RiskFlag[]): Diagnosis {
+  const risk = riskFlags.length ? [`Risk signals present: ${riskFlags.join(', ')}.`] : [];
+  const unexplained = [...view.firingClasses.entries()].find(([cls]) => !INSTANCE_VISIBLE.has(cls));
+  if (unexplained) {
+    const [cls, names] = unexplained;
+    return {
+      ...base,
+      riskFlags,
+      signatureId: `detected-${cls}`,
+      class: cls,
+      healthy: false,
+      severity: 'low',
+      confidence: 0.5,
+      reasons: [
+        `Every instance answers its health check, but ${names.join(', ')} is still firing (${cls}).`,
+        `No signature of the catalog matches the evidence for it, so a human decides.`,
+        ...risk,
+      ],
+      affectedPmIds: [],
+      playbook: [],
+    };
+  }
+  return {
+    ...base,
+    riskFlags,
+    signatureId: 'healthy',
+    class: null,
+    healthy: true,
+    severity: 'low',
+    confidence: 0.9,
+    reasons: [`All ${evidence.instances.length} instance(s) are online and answer their health check, with no restarts while watched.`, ...risk],
+    affectedPmIds: [],
+    playbook: [],
   };
 }

@@ -84,4 +84,8 @@ export interface Diagnosis {
   affectedPmIds: number[];
   playbook: ActionName[];
   policy: PolicySnapshot;
+  /** Signatures of other classes that matched too; their presence lowered the confidence. */
+  competing?: string[];
+  /** The signature catalog in force: its digest and the files it was built from. */
+  catalog?: { digest: string; files: string[] };
 }

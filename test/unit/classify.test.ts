@@ -2,9 +2,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classify } from '../../policy/classify';
+import { loadCatalog } from '../../policy/catalog/load';
 import type { Evidence, InstanceEvidence, InstanceSample, PolicySnapshot } from '../../policy/types';
 
 const policy: PolicySnapshot = { mode: 'auto', confidenceThreshold: 0.7, maxFailedAttempts: 2 };
+const catalog = loadCatalog();
 
 function sample(over: Partial<InstanceSample> = {}): InstanceSample {
   return { at: 0, status: 'online', pid: 100, restarts: 0, health: 'ok', httpStatus: 200, latencyMs: 3, memoryBytes: 5e7, cpuPercent: 2, ...over };
@@ -140,23 +142,23 @@ const cases: Array<{
 describe('classify', () => {
   for (const c of cases) {
     test(c.name, () => {
-      const d = classify(c.evidence, policy);
+      const d = classify(c.evidence, policy, catalog);
       for (const [key, value] of Object.entries(c.expect)) assert.deepEqual((d as any)[key], value, `${key}`);
       assert.ok(d.confidence >= c.confidence[0] && d.confidence <= c.confidence[1], `confidence ${d.confidence}`);
       assert.ok(d.reasons.length > 0 && d.reasons.every((r) => r.length > 10), 'reasons in words');
     });
   }
 
-  test('a still-firing detector alert the instances cannot show is named and handed to a human', () => {
-    const d = classify(evidence([instance(0, ok), instance(1, ok)], { alerts: { names: ['DiskPressure'], firing: [{ name: 'DiskPressure', class: 'disk-pressure' }], count: 3, risk: [], instances: [] } }), policy);
-    assert.equal(d.signatureId, 'detected-disk-pressure');
+  test('a still-firing detector alert the instances cannot show matches its catalog signature', () => {
+    const d = classify(evidence([instance(0, ok), instance(1, ok)], { alerts: { names: ['DiskPressure'], firing: [{ name: 'DiskPressure', class: 'disk-pressure' }], count: 3, risk: [], instances: [] } }), policy, catalog);
+    assert.equal(d.signatureId, 'disk-pressure');
     assert.equal(d.class, 'disk-pressure');
     assert.equal(d.healthy, false);
-    assert.deepEqual(d.playbook, []);
+    assert.deepEqual(d.playbook, ['flush-cache']);
   });
 
   test('once that alert resolved, healthy instances mean recovered', () => {
-    const d = classify(evidence([instance(0, ok), instance(1, ok)], { alerts: { names: ['DiskPressure'], firing: [], count: 4, risk: [], instances: [] } }), policy);
+    const d = classify(evidence([instance(0, ok), instance(1, ok)], { alerts: { names: ['DiskPressure'], firing: [], count: 4, risk: [], instances: [] } }), policy, catalog);
     assert.equal(d.healthy, true);
   });
 
@@ -164,6 +166,7 @@ describe('classify', () => {
     const d = classify(
       evidence([instance(0, hung)], { serviceTags: ['billing', 'frontend'], alerts: { names: ['X'], firing: [{ name: 'X', class: null }], count: 1, risk: ['security'], instances: [] } }),
       policy,
+      catalog,
     );
     assert.deepEqual(d.riskFlags.sort(), ['billing', 'security']);
   });

@@ -1,0 +1,131 @@
+// The signature catalog's file format. A catalog file is data a user writes without touching code, so
+// everything it may say is checked here: the class, the facts (against the vocabulary in facts.ts, and
+// for the scope they are used in), the actions (policy/actions.ts), the risk flags. docs/catalog.md
+// describes the same format for humans; keep the two in step.
+import { z } from 'zod';
+import { ACTION_NAMES } from '../actions';
+import { INCIDENT_CLASSES } from '../types';
+import { RISK_FLAGS } from '../../signals/alert';
+import { factProblem, type FactPlace } from './facts';
+
+const severitySchema = z.enum(['low', 'medium', 'high']);
+
+function factName(place: FactPlace) {
+  return z.string().superRefine((name, ctx) => {
+    const problem = factProblem(name, place);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
+
+const ruleFacts = z.array(factName('rule')).min(1, 'must name at least one fact');
+
+const evidenceItemSchema = z
+  .object({
+    /** Checked against the vocabulary for the signature's scope (see the signature's refinement). */
+    fact: z.string().min(1),
+    /**
+     * How sure this fact alone would make you of the signature, in [0, 1]; negative (down to -1) for
+     * counter-evidence that lowers the confidence when it holds. Guards (required, no weight) use 0.
+     */
+    weight: z.number().min(-1).max(1).default(0),
+    /** "specific": this fact tells this signature apart from others; a signature needs one to match. */
+    specificity: z.enum(['specific', 'supporting']).default('supporting'),
+    /** The signature matches only if this item holds. */
+    required: z.boolean().default(false),
+    /** The item holds when the fact does NOT hold (a guard such as "not restarting"). */
+    absent: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((item, ctx) => {
+    if (item.specificity === 'specific' && item.weight <= 0) {
+      ctx.addIssue({ code: 'custom', path: ['weight'], message: 'a specific item needs a positive weight' });
+    }
+    if (item.required && item.weight < 0) {
+      ctx.addIssue({ code: 'custom', path: ['weight'], message: 'a required item cannot be counter-evidence (negative weight)' });
+    }
+  });
+
+export const signatureSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lowercase letters, digits or "-"'),
+    class: z.enum(INCIDENT_CLASSES),
+    description: z.string().min(10, 'say in a sentence what this signature recognises'),
+    scope: z.enum(['instance', 'service']),
+    evidence: z.array(evidenceItemSchema).min(1, 'must list at least one fact'),
+    confidence: z
+      .object({
+        /** The highest confidence this signature may reach, whatever matched. */
+        max: z.number().min(0).max(1).default(1),
+        /** Why it is capped, shown in the reasons when the cap bites. */
+        maxReason: z.string().min(5).optional(),
+      })
+      .strict()
+      .prefault({}),
+    severity: z
+      .object({
+        base: severitySchema,
+        /** Rules that raise the severity (never lower it) when all their facts hold. */
+        raise: z.array(z.object({ when: ruleFacts, to: severitySchema, because: z.string().min(5).optional() }).strict()).default([]),
+      })
+      .strict(),
+    /** Risk flags this signature implies by its nature (e.g. data-consistency); any flag escalates. */
+    risk: z.array(z.enum(RISK_FLAGS)).default([]),
+    /** "act": run the playbook; "verify-only": nothing to do but verify (recovered, or transient outside our processes). */
+    outcome: z.enum(['act', 'verify-only']).default('act'),
+    /** Ordered actions: the first runs, each failed attempt moves to the next, the last repeats. */
+    playbook: z.array(z.enum(ACTION_NAMES)).default([]),
+    /** The first rule whose facts all hold replaces the playbook. */
+    playbookRules: z
+      .array(z.object({ when: ruleFacts, playbook: z.array(z.enum(ACTION_NAMES)).min(1), because: z.string().min(5).optional() }).strict())
+      .default([]),
+  })
+  .strict()
+  .superRefine((sig, ctx) => {
+    const place: FactPlace = sig.scope === 'instance' ? 'instance-evidence' : 'service-evidence';
+    sig.evidence.forEach((item, n) => {
+      const problem = factProblem(item.fact, place);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['evidence', n, 'fact'], message: problem });
+    });
+    if (!sig.evidence.some((e) => e.specificity === 'specific')) {
+      ctx.addIssue({ code: 'custom', path: ['evidence'], message: 'needs at least one "specific" item: supporting facts alone never make a diagnosis' });
+    }
+    if (sig.outcome === 'verify-only' && (sig.playbook.length > 0 || sig.playbookRules.length > 0)) {
+      ctx.addIssue({ code: 'custom', path: ['playbook'], message: 'a verify-only signature takes no action, so it has no playbook' });
+    }
+  });
+
+export const catalogSettingsSchema = z
+  .object({
+    cpuBusyPercent: z.number().min(1).max(100),
+    memoryHighMb: z.number().positive(),
+    /** Subtracted from the primary signature's confidence when a signature of another class also matched. */
+    ambiguityPenalty: z.number().min(0).max(1),
+    /** A same-instance alternative counts as competing only from this confidence up. */
+    competitorFloor: z.number().min(0).max(1),
+  })
+  .strict();
+
+export const catalogFileSchema = z
+  .object({
+    $schema: z.string().optional(),
+    /** Free text: what this file is for. */
+    description: z.string().optional(),
+    settings: catalogSettingsSchema.partial().default({}),
+    signatures: z.array(z.unknown()).default([]),
+  })
+  .strict();
+
+export type Signature = z.output<typeof signatureSchema>;
+export type SignatureInput = z.input<typeof signatureSchema>;
+export type EvidenceItem = Signature['evidence'][number];
+export type CatalogSettings = z.output<typeof catalogSettingsSchema>;
+
+/** The catalog in force: the shipped signatures with every configured file's additions and replacements. */
+export interface Catalog {
+  settings: CatalogSettings;
+  signatures: Signature[];
+  /** The files it was built from, in order (shipped first), relative to the project root where inside it. */
+  files: string[];
+  /** sha256 (12 hex) of the merged catalog, recorded with every diagnosis. */
+  digest: string;
+}
