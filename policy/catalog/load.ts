@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { PROJECT_ROOT, statePath } from '../../config/paths';
-import { catalogFileSchema, catalogSettingsSchema, signatureSchema, type Catalog, type CatalogSettings, type Signature } from './schema';
+import { catalogFileSchema, catalogSettingsSchema, evidenceFactIssues, signatureSchema, type Catalog, type CatalogSettings, type Signature } from './schema';
 
 export const SHIPPED_CATALOG = path.join(__dirname, 'signatures.json');
 
@@ -53,7 +53,8 @@ export function parseCatalogFile(raw: unknown, file: string): { settings: Partia
     const where = `signature ${id ? `"${id}"` : '(no id)'} (signatures[${n}])`;
     const sig = signatureSchema.safeParse(rawSig);
     if (!sig.success) {
-      problems.push(`${where}: ${issues(sig.error)}`);
+      const facts = evidenceFactIssues(rawSig).filter((f) => !sig.error.issues.some((i) => fieldPath(i.path) === fieldPath(f.path)));
+      problems.push(`${where}: ${[issues(sig.error), ...facts.map((f) => `${fieldPath(f.path)}: ${f.message}`)].join('; ')}`);
       return;
     }
     const before = seen.get(sig.data.id);

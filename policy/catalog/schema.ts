@@ -81,11 +81,7 @@ export const signatureSchema = z
   })
   .strict()
   .superRefine((sig, ctx) => {
-    const place: FactPlace = sig.scope === 'instance' ? 'instance-evidence' : 'service-evidence';
-    sig.evidence.forEach((item, n) => {
-      const problem = factProblem(item.fact, place);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['evidence', n, 'fact'], message: problem });
-    });
+    for (const issue of evidenceFactIssues(sig)) ctx.addIssue({ code: 'custom', ...issue });
     if (!sig.evidence.some((e) => e.specificity === 'specific')) {
       ctx.addIssue({ code: 'custom', path: ['evidence'], message: 'needs at least one "specific" item: supporting facts alone never make a diagnosis' });
     }
@@ -93,6 +89,22 @@ export const signatureSchema = z
       ctx.addIssue({ code: 'custom', path: ['playbook'], message: 'a verify-only signature takes no action, so it has no playbook' });
     }
   });
+
+/**
+ * Evidence facts checked against the vocabulary for the signature's scope. Also run on a signature that
+ * failed validation elsewhere (zod skips refinements then), so one pass reports every problem.
+ */
+export function evidenceFactIssues(raw: unknown): Array<{ path: Array<string | number>; message: string }> {
+  if (!raw || typeof raw !== 'object') return [];
+  const { scope, evidence } = raw as { scope?: unknown; evidence?: unknown };
+  if (!Array.isArray(evidence)) return [];
+  const place: FactPlace = scope === 'service' ? 'service-evidence' : 'instance-evidence';
+  return evidence.flatMap((item, n) => {
+    const fact = item && typeof item === 'object' ? (item as { fact?: unknown }).fact : undefined;
+    const problem = typeof fact === 'string' && fact.length > 0 ? factProblem(fact, place) : null;
+    return problem ? [{ path: ['evidence', n, 'fact'], message: problem }] : [];
+  });
+}
 
 export const catalogSettingsSchema = z
   .object({

@@ -152,9 +152,21 @@ describe('signature catalog: user files', () => {
     });
   }
 
-  test('every broken signature of a file is reported at once, each by id', () => {
-    const f = file({ signatures: [good, { ...good, id: 'b', class: 'x' }, { ...good, id: 'c', playbook: ['nope'] }] });
-    assert.throws(() => loadCatalog([f]), (e: unknown) => e instanceof Error && /signature "b" \(signatures\[1\]\): class/.test(e.message) && /signature "c" \(signatures\[2\]\): playbook\[0\]/.test(e.message));
+  test('every problem of a file is reported at once, each under its signature id', () => {
+    const f = file({
+      signatures: [
+        good,
+        { ...good, id: 'b', class: 'x' },
+        { ...good, id: 'c', playbook: ['nope'], evidence: [{ fact: 'health.tmeout', weight: 0.8, specificity: 'specific' }] },
+      ],
+    });
+    assert.throws(
+      () => loadCatalog([f]),
+      (e: unknown) =>
+        e instanceof Error &&
+        /signature "b" \(signatures\[1\]\): class/.test(e.message) &&
+        /signature "c" \(signatures\[2\]\): playbook\[0\]: .*; evidence\[0\]\.fact: unknown fact "health\.tmeout"/.test(e.message),
+    );
   });
 
   test('an id used twice in one file, unknown top-level keys, broken JSON and a missing file are refused', () => {
