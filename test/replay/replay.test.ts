@@ -1,6 +1,6 @@
-// Replay tests: every committed history (recorded from real incidents by `npm run record:histories`)
-// must replay against today's workflow code. A change that would break running incidents fails here;
-// the negative test proves this suite can fail.
+// Replay tests: every committed history (recorded by `npm run record:histories` from real incidents and
+// from the governor) must replay against today's workflow code. A change that would break running
+// workflows fails here; the negative test proves this suite can fail.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -32,6 +32,8 @@ describe('replay of recorded incident histories', () => {
     const names = histories.map((h) => h.name);
     assert.ok(names.some((n) => n.includes('auto-resolved')), names.join(', '));
     assert.ok(names.some((n) => n.includes('escalated')), names.join(', '));
+    // The governor is a workflow type of its own (recorded by test/integration/governor.test.ts).
+    assert.ok(names.some((n) => n.startsWith('governor-')), names.join(', '));
   });
 
   for (const { name, history } of histories) {
