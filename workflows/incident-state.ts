@@ -45,6 +45,16 @@ export class IncidentState {
   /** Diagnose-and-act rounds since the start or the last release by a human. */
   rounds = 0;
   diagnosis: Diagnosis | null = null;
+  /** Instances PM2 ran at the last diagnosis, and which of them were serving (online and healthy). */
+  instanceCount = 0;
+  servingPmIds: number[] = [];
+  /**
+   * Whether actions go through the governor (permits, budgets, one acting incident per service).
+   * Incidents started before the governor existed replay without it (see openIncident).
+   */
+  governed = true;
+  /** Rounds spent waiting for another incident to finish acting on the same service. */
+  governorWaits = 0;
   /**
    * Incidents started before this behaviour showed escalation only once the step in flight finished; the
    * phase is a search attribute, so their histories must replay with the old timing (see openIncident).
@@ -174,6 +184,17 @@ export class IncidentState {
     this.updatedAt = this.now();
     this.version++;
     this.timeline.push({ at: this.updatedAt, kind, summary, ...(operator ? { operator } : {}) });
+  }
+
+  /** What the governor's blast-radius bound needs from the evidence behind the diagnosis. */
+  recordCapacity(evidence: Evidence): void {
+    this.instanceCount = evidence.instances.length;
+    this.servingPmIds = evidence.instances
+      .filter((i) => {
+        const last = i.samples.at(-1);
+        return last?.status === 'online' && last.health === 'ok';
+      })
+      .map((i) => i.pmId);
   }
 
   recordDiagnosis(diagnosis: Diagnosis): void {

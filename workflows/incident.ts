@@ -9,6 +9,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -26,6 +27,7 @@ import {
   IncidentSeverity,
 } from '../signals/search-attributes';
 import type { ActionName, Diagnosis } from '../policy/types';
+import type { PermitOutcome, PermitVerdict } from '../signals/governor';
 import { decide, type Decision } from './gate';
 import { IncidentState } from './incident-state';
 
@@ -56,6 +58,9 @@ const tell = proxyActivities<Activities>({
 
 /** Diagnose-and-act rounds before the workflow admits it is going in circles and asks a human. */
 const MAX_ROUNDS = 10;
+/** Times an incident waits for another one acting on the same service before it hands over instead. */
+const MAX_GOVERNOR_WAITS = 30;
+const DEFAULT_GOVERNOR_RETRY_MS = 5_000;
 
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentReport> {
   const incident = openIncident(input);
@@ -63,7 +68,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
   publish(incident);
 
   while (await stepBoundary(incident)) {
-    if (++incident.rounds > MAX_ROUNDS) {
+    // Rounds spent waiting for the governor are not rounds of diagnosis going in circles.
+    if (++incident.rounds > MAX_ROUNDS + incident.governorWaits) {
       await escalate(incident, `no resolution after ${MAX_ROUNDS} rounds of diagnosis`);
       continue;
     }
@@ -79,6 +85,7 @@ function openIncident(input: IncidentInput): IncidentState {
   const incidentId = incidentIdFor(info.firstExecutionRunId, info.startTime);
   const incident = new IncidentState(input, incidentId, info.workflowId, info.runId, info.startTime.toISOString());
   incident.statesShownAtOnce = patched('phase-shows-escalation-at-once');
+  incident.governed = patched('actions-need-governor-permit');
   return incident;
 }
 
@@ -102,6 +109,7 @@ async function diagnose(incident: IncidentState): Promise<Diagnosis> {
     { summary: `Classify ${incident.service}: match the evidence against the signature catalog` },
     [evidence],
   );
+  incident.recordCapacity(evidence);
   incident.recordDiagnosis(diagnosis);
   publish(incident);
   return diagnosis;
@@ -126,26 +134,81 @@ async function carryOut(incident: IncidentState, decision: Decision): Promise<vo
   }
 }
 
-/** One remediation attempt: act, then verify. A failed verification counts towards the fail-twice rule. */
+/**
+ * One remediation attempt: the governor's permit, act, then verify. A failed verification counts towards
+ * the fail-twice rule; the permit goes back with what came of it.
+ */
 async function remediate(incident: IncidentState, action: ActionName, reason: string): Promise<void> {
   incident.note('decided', `Decided: ${reason}.`);
   if (!(await stepBoundary(incident))) return;
+  const permit = incident.governed ? await askGovernor(incident, action) : null;
+  if (permit && permit.verdict !== 'granted') return heedGovernor(incident, action, permit);
+  const permitId = permit?.verdict === 'granted' ? permit.permitId : null;
   const record = await act(incident, action);
   if (record.error) {
     incident.failedAttempts++;
     incident.note('attempt-failed', `Attempt ${incident.attempts} could not act (${incident.failedAttempts} failed so far): ${record.error}`);
-    return;
+    return releasePermit(incident, permitId, 'failed');
   }
-  if (!(await stepBoundary(incident))) return;
+  if (!(await stepBoundary(incident))) return releasePermit(incident, permitId, 'not-performed');
   const verdict = await verify(incident, record.pmIds);
   record.verified = verdict.healthy;
   record.verification = verdict.summary;
+  await releasePermit(incident, permitId, verdict.healthy ? 'verified' : 'failed');
   if (verdict.healthy) {
     incident.close('auto-resolved', `Resolved automatically by ${action}; verified: ${verdict.summary}`);
     return;
   }
   incident.failedAttempts++;
   incident.note('attempt-failed', `Attempt ${incident.attempts} failed verification (${incident.failedAttempts} failed so far): ${verdict.summary}`);
+}
+
+/** Budget, blast radius, mode, maintenance, breaker and one acting incident per service: the governor decides. */
+async function askGovernor(incident: IncidentState, action: ActionName): Promise<PermitVerdict> {
+  const pmIds = incident.diagnosis?.affectedPmIds ?? [];
+  // A rolling reload takes one worker out at a time; a restart takes out those of its targets still serving.
+  const takesOutOfService = action === 'pm2-reload' ? 1 : pmIds.filter((id) => incident.servingPmIds.includes(id)).length;
+  const verdict = await observe.requestActionPermit.executeWithOptions(
+    { summary: `Ask the governor for a permit: ${action} on ${incident.service} (${takesOutOfService} of ${incident.instanceCount} instance(s) out of service)` },
+    [
+      {
+        incidentWorkflowId: incident.workflowId,
+        incidentId: incident.incidentId,
+        service: incident.service,
+        action,
+        takesOutOfService,
+        instances: Math.max(1, incident.instanceCount),
+      },
+    ],
+  );
+  incident.note('permit', `Governor: ${verdict.verdict} — ${verdict.reason}`);
+  return verdict;
+}
+
+/** No permit: record the plan and hand over (observe, escalate), or wait for the other incident and look again. */
+async function heedGovernor(incident: IncidentState, action: ActionName, permit: Exclude<PermitVerdict, { verdict: 'granted' }>): Promise<void> {
+  switch (permit.verdict) {
+    case 'observe':
+      incident.note('planned', `Would run ${action} on pm_id ${(incident.diagnosis?.affectedPmIds ?? []).join(',')}; taking no action. ${permit.reason}`);
+      return escalate(incident, permit.reason);
+    case 'escalate':
+      return escalate(incident, permit.reason);
+    case 'wait':
+      if (++incident.governorWaits > MAX_GOVERNOR_WAITS) {
+        return escalate(incident, `waited ${MAX_GOVERNOR_WAITS} times for the governor: ${permit.reason}`);
+      }
+      await sleep(permit.retryAfterMs ?? DEFAULT_GOVERNOR_RETRY_MS);
+      return;
+  }
+}
+
+async function releasePermit(incident: IncidentState, permitId: string | null, outcome: PermitOutcome): Promise<void> {
+  if (permitId === null) return;
+  const result = await tell.releaseActionPermit.executeWithOptions(
+    { summary: `Return the governor's permit for ${incident.service}: ${outcome}` },
+    [{ permitId, outcome }],
+  );
+  if (result.breakerOpened) incident.note('breaker-opened', result.summary);
 }
 
 async function act(incident: IncidentState, action: ActionName): Promise<ActionRecord> {
