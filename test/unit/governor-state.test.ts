@@ -3,6 +3,10 @@
 // the test's: every method takes `now`.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, parseConfig } from '../../config/load';
+import { governorSettingsFrom } from '../../signals/governor-client';
 import { governorSettingsSchema, type GovernorMode, type PermitRequest, type PermitVerdict } from '../../signals/governor';
 import { AUDIT_LIMIT, GovernorState, spanText } from '../../workflows/governor-state';
 import { checkBlastRadius, maxOutOfService } from '../../workflows/blast-radius';
@@ -40,6 +44,46 @@ function expectVerdict(v: PermitVerdict, verdict: PermitVerdict['verdict'], reas
 
 const serviceView = (g: GovernorState, now: number, name = 'api') => g.view(now).services.find((s) => s.service === name)!;
 const lastAudit = (g: GovernorState, now: number) => g.view(now).audit.at(-1)!;
+
+describe('governor config', () => {
+  test('defaults, and the settings a worker hands the governor', () => {
+    const c = parseConfig({ operators: ['alice'] });
+    assert.deepEqual(c.governor, {
+      actionsPerHour: 6,
+      maxInstanceShare: 0.5,
+      leaseTtlMs: 300_000,
+      breaker: { maxRemediations: 3, windowMs: 3_600_000 },
+      maintenance: {},
+      services: {},
+    });
+    const settings = governorSettingsFrom(c);
+    assert.deepEqual(settings.operators, ['alice']);
+    assert.deepEqual(settings.knownServices, ['localize-api'], 'the demo service when none is configured');
+    assert.deepEqual(governorSettingsSchema.parse(settings), settings, 'what the governor validates is what config produces');
+  });
+
+  test('the shipped example parses', () => {
+    const example = JSON.parse(readFileSync(path.join(__dirname, '../../config/example.json'), 'utf8')) as unknown;
+    assert.equal(parseConfig(example).governor.maintenance['localize-api']?.[0]?.from, '03:00');
+  });
+
+  const bad: Array<[string, unknown, RegExp]> = [
+    ['share above 1', { maxInstanceShare: 1.5 }, /governor\.maxInstanceShare/],
+    ['share of 0', { maxInstanceShare: 0 }, /governor\.maxInstanceShare/],
+    ['negative budget', { actionsPerHour: -1 }, /governor\.actionsPerHour/],
+    ['bad clock', { maintenance: { api: [{ from: '25:00', to: '02:00' }] } }, /governor\.maintenance\.api\.0\.from: must be HH:MM/],
+    ['empty window', { maintenance: { api: [{ from: '02:00', to: '02:00' }] } }, /from and to must differ/],
+    ['bad day', { maintenance: { api: [{ days: ['someday'], from: '01:00', to: '02:00' }] } }, /days/],
+    ['not UTC', { maintenance: { api: [{ from: '01:00', to: '02:00', timezone: 'Europe/Paris' }] } }, /timezone/],
+    ['unknown override field', { services: { api: { budget: 3 } } }, /governor\.services\.api/],
+    ['bad service key', { maintenance: { __proto__x: [] } }, /governor\.maintenance\.__proto__x: Invalid key/],
+  ];
+  for (const [name, governor, message] of bad) {
+    test(`refused: ${name}`, () => {
+      assert.throws(() => parseConfig({ governor }), (e: unknown) => e instanceof ConfigError && message.test(e.message));
+    });
+  }
+});
 
 describe('blast radius (shared rule)', () => {
   test('the share of the instances, rounded down, never below one', () => {
