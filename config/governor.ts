@@ -7,6 +7,8 @@ import { z } from 'zod';
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
+const serviceKey = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be a service name (1-63 lowercase letters, digits, ".", "_" or "-")');
+
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const clock = z.string().regex(HHMM, 'must be HH:MM (24 h, UTC)');
 
@@ -56,9 +58,9 @@ export const governorSchema = z.object({
     })
     .prefault({}),
   /** Weekly maintenance windows per service name: automation only observes during them. */
-  maintenance: z.record(z.string().min(1).max(63), z.array(maintenanceWindowSchema)).default({}),
+  maintenance: z.record(serviceKey, z.array(maintenanceWindowSchema)).default({}),
   /** Per-service overrides of actionsPerHour, maxInstanceShare and breaker. */
-  services: z.record(z.string().min(1).max(63), governorServiceOverrideSchema).default({}),
+  services: z.record(serviceKey, governorServiceOverrideSchema).default({}),
 });
 
 export type GovernorConfig = z.infer<typeof governorSchema>;
