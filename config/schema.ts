@@ -17,6 +17,18 @@ export const dampingSchema = z
   })
   .refine((d) => d.failures <= d.samples, { message: 'failures must not exceed samples', path: ['failures'] });
 
+/** The source of a regular expression, refused at load time when it does not compile. */
+const regexSource = z
+  .string()
+  .min(1)
+  .superRefine((source, ctx) => {
+    try {
+      new RegExp(source, 'i');
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(err as Error).message}` });
+    }
+  });
+
 const detectorBase = { intervalMs: z.number().int().min(100).default(1000), damping: dampingSchema.optional() };
 
 /**
@@ -97,13 +109,22 @@ export const detectorsSchema = z.object({
       minRequests: z.number().int().min(1).default(10),
     })
     .optional(),
+  /**
+   * Dependencies the service calls. Each is judged by probing its `url` (when given) and by the service's own
+   * error log lines that match `errorPatterns` (default: the name as a whole word, and the url's host[:port]).
+   */
   upstreams: z
     .array(
       z.object({
         ...detectorBase,
         name: z.string().min(1),
-        url: z.string().regex(/^https?:\/\/.+/, 'must be an http(s) URL'),
+        url: z.string().regex(/^https?:\/\/.+/, 'must be an http(s) URL').optional(),
         timeoutMs: z.number().int().min(50).default(1000),
+        /** Regular expression sources, matched case-insensitively against each error log line. */
+        errorPatterns: z.array(regexSource).min(1).optional(),
+        /** At least two: a single error line is a blip, never an incident. */
+        errorsToAlert: z.number().int().min(2).default(5),
+        errorWindowMs: z.number().int().min(1_000).default(30_000),
       }),
     )
     .optional(),

@@ -37,6 +37,13 @@ export interface Pm2BusEvent {
   process: Pm2Process;
 }
 
+/** A chunk of what a process wrote to stderr, as PM2's bus carries it (often one line, sometimes several). */
+export interface Pm2ErrorLog {
+  text: string;
+  at: number;
+  process: { pmId: number; name: string };
+}
+
 // PM2's typings omit `custom`, the constructor for a client bound to its own PM2_HOME.
 type Api = typeof pm2;
 const Pm2Api = (pm2 as unknown as { custom: new (opts: { pm2_home: string }) => Api }).custom;
@@ -82,7 +89,8 @@ export function toPm2Process(desc: ProcessDescription | Record<string, any>): Pm
 
 export class Pm2Client {
   private connected = false;
-  private bus: any;
+  private bus: Promise<any> | undefined;
+  private readonly errorLogListeners = new Set<(log: Pm2ErrorLog) => void>();
 
   private constructor(
     private readonly api: Api,
@@ -128,10 +136,8 @@ export class Pm2Client {
 
   /** Subscribes to process events (exit, online, restart overlimit, …) from the daemon's bus. */
   async onProcessEvent(listener: (event: Pm2BusEvent) => void): Promise<void> {
-    if (!this.bus) {
-      this.bus = await withTimeout<any>('launchBus', this.timeoutMs, (cb) => this.api.launchBus(cb));
-    }
-    this.bus.on('process:event', (packet: any) => {
+    const bus = await this.ensureBus();
+    bus.on('process:event', (packet: any) => {
       listener({
         event: String(packet.event),
         manually: Boolean(packet.manually),
@@ -139,6 +145,49 @@ export class Pm2Client {
         process: toPm2Process(packet.process ?? {}),
       });
     });
+  }
+
+  /**
+   * Subscribes to what every process of the daemon writes to stderr (`log:err` on the bus); the returned
+   * function unsubscribes. PM2's bus can only drop all listeners of a topic at once, so this client keeps
+   * one bus listener and its own set of subscribers.
+   */
+  async onErrorLog(listener: (log: Pm2ErrorLog) => void): Promise<() => void> {
+    await this.ensureBus();
+    this.errorLogListeners.add(listener);
+    return () => void this.errorLogListeners.delete(listener);
+  }
+
+  /** The one bus of this client: launched on first use, shared by every subscription. */
+  private ensureBus(): Promise<any> {
+    if (!this.bus) {
+      const launching = withTimeout<any>('launchBus', this.timeoutMs, (cb) => this.api.launchBus(cb)).then((bus) => {
+        bus.on('log:err', (packet: any) => this.dispatchErrorLog(packet));
+        return bus;
+      });
+      // A launch that failed may be retried by the next subscriber.
+      launching.catch(() => {
+        if (this.bus === launching) this.bus = undefined;
+      });
+      this.bus = launching;
+    }
+    return this.bus;
+  }
+
+  private dispatchErrorLog(packet: any): void {
+    const log: Pm2ErrorLog = {
+      text: String(packet?.data ?? ''),
+      at: Number(packet?.at ?? Date.now()),
+      process: { pmId: Number(packet?.process?.pm_id), name: String(packet?.process?.name ?? '') },
+    };
+    for (const listener of this.errorLogListeners) {
+      try {
+        listener(log);
+      } catch (err) {
+        // One broken subscriber must neither starve the others nor throw into PM2's socket handler.
+        process.emitWarning(`a PM2 error-log listener threw: ${describeError(err)}`);
+      }
+    }
   }
 
   /** Stops the daemon itself and every process it runs (tests and `npm start` shutdown). */

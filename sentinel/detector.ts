@@ -23,6 +23,8 @@ export interface Detector {
   readonly intervalMs: number;
   readonly damping: DampingConfig;
   observe(): Promise<Observation[]>;
+  /** Releases what the detector holds beyond its rounds (e.g. a PM2 bus subscription); the runner calls it once, at stop. */
+  stop?(): Promise<void> | void;
 }
 
 export interface DetectorContext {

@@ -1,5 +1,6 @@
 // Runs one detector for one service: observe on its interval, dampen per subject, and turn firing and
 // recovered subjects into alerts on the ingest path. A failing observe round is logged, never fatal.
+// Stopping ends the loop, then lets the detector release what it holds; stopping twice stops once.
 import type { ServiceConfig } from '../config/schema';
 import type { Logger } from '../observability/logger';
 import type { AlertInput } from '../signals/alert';
@@ -67,11 +68,19 @@ export function runDetector(opts: { service: ServiceConfig; detector: Detector; 
     }
   })();
 
+  let stopping: Promise<void> | undefined;
+  async function stop(): Promise<void> {
+    stopped = true;
+    wake?.();
+    await loop;
+    try {
+      await detector.stop?.();
+    } catch (err) {
+      logger.warn({ err, detector: detector.name, service: service.name }, 'detector did not stop cleanly');
+    }
+  }
+
   return {
-    async stop() {
-      stopped = true;
-      wake?.();
-      await loop;
-    },
+    stop: () => (stopping ??= stop()),
   };
 }

@@ -11,6 +11,7 @@
  * @property {string} release
  * @property {string | null} stateDir where persistent faults live; null disables them
  * @property {string | null} faultToken required in `x-fault-token` for /__faults when set
+ * @property {string | null} translatorUrl where POST /api/localize submits jobs; null: the target translates nothing
  */
 
 /** @param {string | undefined} value */
@@ -32,6 +33,17 @@ function integerSetting(name, raw, fallback) {
 }
 
 /**
+ * @param {string} name
+ * @param {string | undefined} raw
+ */
+function urlSetting(name, raw) {
+  const value = nonEmpty(raw);
+  if (value === undefined) return null;
+  if (!/^https?:\/\/[^/]/.test(value) || !URL.canParse(value)) throw new Error(`${name} must be an http(s) URL, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+/**
  * @param {NodeJS.ProcessEnv} env
  * @returns {DemoConfig}
  */
@@ -45,6 +57,7 @@ function readConfig(env) {
     release: nonEmpty(env.RELEASE) ?? 'dev',
     stateDir: nonEmpty(env.DEMO_STATE_DIR) ?? null,
     faultToken: nonEmpty(env.DEMO_FAULT_TOKEN) ?? null,
+    translatorUrl: urlSetting('LOCALIZE_API_TRANSLATOR_URL', env.LOCALIZE_API_TRANSLATOR_URL),
   };
 }
 

@@ -1,6 +1,7 @@
 // @ts-check
-// The Prometheus surface the sentinel and Prometheus scrape: request counts and latency by route, plus
-// prom-client's default process metrics (RSS, CPU, event-loop lag) that memory and CPU faults move.
+// The Prometheus surface the sentinel and Prometheus scrape: request counts and latency by route, calls to
+// upstreams by outcome, plus prom-client's default process metrics (RSS, CPU, event-loop lag) that memory
+// and CPU faults move.
 'use strict';
 
 const client = require('prom-client');
@@ -21,6 +22,12 @@ function createMetrics() {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const upstreamRequests = new client.Counter({
+    name: 'upstream_requests_total',
+    help: 'Calls to the upstreams this service depends on, by upstream and outcome (ok or error)',
+    labelNames: ['upstream', 'outcome'],
+    registers: [registry],
+  });
   return {
     registry,
     /**
@@ -32,6 +39,13 @@ function createMetrics() {
     observe(route, method, status, seconds) {
       requests.inc({ route, method, status: String(status) });
       duration.observe({ route }, seconds);
+    },
+    /**
+     * @param {string} upstream
+     * @param {'ok' | 'error'} outcome
+     */
+    upstreamCall(upstream, outcome) {
+      upstreamRequests.inc({ upstream, outcome });
     },
   };
 }

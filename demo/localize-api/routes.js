@@ -1,11 +1,13 @@
 // @ts-check
-// Request dispatch for the demo target: the pretend API under /api (where slow and errors faults bite),
-// health and metrics for the sentinel, and the fault switch.
+// Request dispatch for the demo target: the pretend API under /api (where slow and errors faults bite, and
+// whose localize jobs go to the translator upstream when one is configured), health and metrics for the
+// sentinel, and the fault switch.
 'use strict';
 
 const { HttpError, sendJson, readJsonBody, sleep } = require('./http-io');
 const { listVideos, getVideo, localize } = require('./catalog');
 const { createFaultSwitch } = require('./fault-switch');
+const { createTranslator } = require('./translator');
 
 /**
  * @typedef {import('node:http').IncomingMessage} IncomingMessage
@@ -25,6 +27,7 @@ const { createFaultSwitch } = require('./fault-switch');
  */
 function createRequestHandler({ config, faults, metrics, log }) {
   const faultSwitch = createFaultSwitch({ config, faults, log });
+  const translator = config.translatorUrl === null ? null : createTranslator({ url: config.translatorUrl, metrics, log });
 
   /** @type {Route[]} */
   const routes = [
@@ -73,7 +76,13 @@ function createRequestHandler({ config, faults, metrics, log }) {
     {
       template: '/api/localize',
       pattern: /^\/api\/localize$/,
-      methods: { POST: async (req, res) => sendJson(res, 200, await localize(await readJsonBody(req))) },
+      methods: {
+        POST: async (req, res) => {
+          const job = await localize(await readJsonBody(req));
+          await translator?.submit(job);
+          sendJson(res, 200, job);
+        },
+      },
     },
   ];
 

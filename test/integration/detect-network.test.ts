@@ -1,14 +1,15 @@
 // Detection of the network classes on real things: a local HTTP upstream that is stopped and restarted,
-// a local DNS server that is stopped or answers SERVFAIL, and a real HAProxy balancing the demo target's
-// two instances whose weights are skewed through the runtime API. Each detector runs through the real
-// runner (damping, hold-down, resolve); single blips must raise nothing.
+// the demo target under PM2 calling its translator upstream (stopped, so the target's own error lines on
+// PM2's bus name it), a local DNS server that is stopped or answers SERVFAIL, and a real HAProxy balancing
+// the demo target's two instances whose weights are skewed through the runtime API. Each detector runs
+// through the real runner (damping, hold-down, resolve); single blips must raise nothing.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { serviceSchema, type ServiceConfig } from '../../config/schema';
 import { createLogger } from '../../observability/logger';
 import { classOfAlert } from '../../policy/alert-classes';
-import type { DetectorFactory } from '../../sentinel/detector';
+import type { Detector, DetectorFactory, Observation } from '../../sentinel/detector';
 import { dnsDetector } from '../../sentinel/detectors/dns';
 import { loadBalancerDetector } from '../../sentinel/detectors/load-balancer';
 import { upstreamDetector } from '../../sentinel/detectors/upstream';
@@ -36,6 +37,7 @@ async function startUpstream(port: number) {
   await start();
   return {
     url: `http://127.0.0.1:${port}/healthz`,
+    origin: `http://127.0.0.1:${port}`,
     failNext: (n: number) => void (failNext = n),
     start,
     stop: () =>
@@ -49,13 +51,24 @@ async function startUpstream(port: number) {
   };
 }
 
-/** Bounded loopback traffic: `concurrency` clients in a loop until stopped, each a fresh connection. */
-function generateTraffic(url: string, concurrency = 4) {
+/** Bounded loopback traffic: `concurrency` clients in a loop over `urls` until stopped, each a fresh connection. */
+function generateTraffic(urls: string | string[], opts: { concurrency?: number; method?: string; body?: string } = {}) {
+  const targets = [urls].flat();
   let running = true;
   let sent = 0;
-  const clients = Array.from({ length: concurrency }, async () => {
-    while (running) {
-      await fetch(url, { signal: AbortSignal.timeout(2000), headers: { connection: 'close' } }).then((r) => r.arrayBuffer(), () => undefined);
+  /** Answers by HTTP status; 0 for no answer. */
+  const statuses = new Map<number, number>();
+  const clients = Array.from({ length: opts.concurrency ?? 4 }, async (_, client) => {
+    for (let i = client; running; i++) {
+      const status = await fetch(targets[i % targets.length]!, {
+        method: opts.method ?? 'GET',
+        ...(opts.body ? { body: opts.body, headers: { connection: 'close', 'content-type': 'application/json' } } : { headers: { connection: 'close' } }),
+        signal: AbortSignal.timeout(2000),
+      }).then(
+        async (r) => (await r.arrayBuffer(), r.status),
+        () => 0,
+      );
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
       sent++;
       await sleep(10);
     }
@@ -64,6 +77,7 @@ function generateTraffic(url: string, concurrency = 4) {
     get sent() {
       return sent;
     },
+    statuses,
     async stop() {
       running = false;
       await Promise.all(clients);
@@ -71,16 +85,44 @@ function generateTraffic(url: string, concurrency = 4) {
   };
 }
 
+/** The detector as built, with every observation it makes kept for the test to read. */
+function watched(factory: DetectorFactory): { factory: DetectorFactory; looks: Observation[] } {
+  const looks: Observation[] = [];
+  return {
+    looks,
+    factory: (ctx) => {
+      const detector = factory(ctx);
+      if (!detector) return null;
+      const w: Detector = {
+        name: detector.name,
+        intervalMs: detector.intervalMs,
+        damping: detector.damping,
+        observe: async () => {
+          const round = await detector.observe();
+          looks.push(...round);
+          return round;
+        },
+        stop: () => detector.stop?.(),
+      };
+      return w;
+    },
+  };
+}
+
 describe('network detection on real upstream, resolver and HAProxy', () => {
   let sys: TestSystem;
+  /** The upstream the demo target hands its localize jobs to. */
+  let translator: Awaited<ReturnType<typeof startUpstream>>;
   const runners: Array<{ stop(): Promise<void> }> = [];
 
   before(async () => {
-    sys = await startTestSystem();
+    translator = await startUpstream(await freePortRange(1));
+    sys = await startTestSystem({ demoEnv: { LOCALIZE_API_TRANSLATOR_URL: `${translator.origin}/translate` } });
   });
   after(async () => {
     for (const r of runners) await r.stop();
     await sys?.stop();
+    await translator?.stop();
   });
 
   function serviceWith(detectors: Record<string, unknown>): ServiceConfig {
@@ -126,6 +168,60 @@ describe('network detection on real upstream, resolver and HAProxy', () => {
     await upstream.start();
     await resolved(recorder, 'UpstreamFailure', back);
     await upstream.stop();
+  });
+
+  test('translator stopped → the demo target logs errors naming it → UpstreamFailure from errors alone; one failed request → nothing', async () => {
+    // No url: nothing probes the translator, so only the target's own error lines (PM2 bus) can tell.
+    const { factory, looks } = watched(upstreamDetector);
+    const recorder = run(factory, serviceWith({ upstreams: [{ name: 'translator', intervalMs: 200, errorWindowMs: 3000 }] }));
+    const api = [0, 1].map((i) => `${sys.instanceUrl(i)}/api/localize`);
+    const job = { method: 'POST', body: JSON.stringify({ videoId: 'v-1001', targetLanguage: 'ja' }) };
+    const lastLook = () => looks.filter((o) => o.subject === 'upstream:translator').at(-1);
+
+    const healthy = generateTraffic(api, { concurrency: 2, ...job });
+    await sleep(1000);
+    await healthy.stop();
+    assert.deepEqual([...healthy.statuses.keys()], [200], 'both instances localize through the translator');
+    assert.ok(healthy.sent > 20, `traffic flowed (${healthy.sent} requests)`);
+
+    await translator.stop();
+    const one = await fetch(api[0]!, { ...job, signal: AbortSignal.timeout(3000) });
+    assert.equal(one.status, 502);
+    assert.match(((await one.json()) as { error: string }).error, /^upstream translator failed: connect ECONNREFUSED/);
+    await translator.start();
+    await eventually('the one error line reached the detector', async () => (lastLook()?.labels?.errorLines === '1' ? true : undefined), 5_000);
+    await sleep(1500);
+    assert.deepEqual(firingSince(recorder, 0), [], 'one failed request is a blip');
+    // Let the 3 s error window forget it, so what follows is measured from a clean slate.
+    await eventually('the error window emptied', async () => (lastLook()?.labels?.errorLines === '0' ? true : undefined), 5_000);
+
+    const since = Date.now();
+    await translator.stop();
+    const failing = generateTraffic(api, { concurrency: 2, ...job });
+    try {
+      const seen = await recorder.waitFor('UpstreamFailure', since);
+      console.log(`# detect upstream-failure from errors: ${((seen.at - since) / 1000).toFixed(2)} s`);
+      assert.equal(classOfAlert(seen.alert.name), 'upstream-failure');
+      assert.equal(seen.alert.labels?.upstream, 'translator');
+      assert.equal(seen.alert.labels?.evidence, 'errors');
+      assert.equal(seen.alert.labels?.url, undefined, 'no url: nothing was probed');
+      assert.equal(seen.alert.labels?.outcome, undefined);
+      assert.ok(Number(seen.alert.labels?.errorLines) >= 5, `errorLines=${seen.alert.labels?.errorLines}`);
+      assert.match(
+        seen.alert.summary ?? '',
+        new RegExp(
+          `^${sys.service} logged \\d+ error lines naming its upstream translator in the last 3 s; latest: "upstream translator \\(${translator.origin}/translate\\) failed: connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+"$`,
+        ),
+      );
+    } finally {
+      await failing.stop();
+    }
+    assert.ok((failing.statuses.get(502) ?? 0) >= 5, `the target answered 502 (${JSON.stringify([...failing.statuses])})`);
+
+    const back = Date.now();
+    await translator.start();
+    await resolved(recorder, 'UpstreamFailure', back);
+    await recorder.stop();
   });
 
   for (const fault of ['stopped', 'servfail'] as const) {

@@ -4,6 +4,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import http from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,6 +77,31 @@ async function get(url: string, timeoutMs = 1_000): Promise<{ status: number; bo
 async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
   const response = await fetch(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(2_000) });
   return { status: response.status, body: await response.json() };
+}
+
+/** A real translator upstream on an ephemeral port that answers with `status`, or after `delayMs`, and records the jobs it got. */
+async function startTranslator() {
+  const state = { status: 200, delayMs: 0, jobs: [] as unknown[] };
+  const server = http.createServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    state.jobs.push(JSON.parse(body));
+    if (state.delayMs) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
+    res.statusCode = state.status;
+    res.end('{}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    state,
+    port,
+    url: `http://127.0.0.1:${port}/translate`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 after(async () => {
@@ -269,4 +295,66 @@ test('failing-startup dies with a stack trace before listening; an unreadable fa
   assert.match(target.output(), /ignoring unreadable persistent fault file .*delayMs.*a number from 0 to 600000, got -5/);
   assert.deepEqual((await listFaults(target.url)).faults, []);
   target.child.kill('SIGKILL');
+});
+
+test('with LOCALIZE_API_TRANSLATOR_URL, localize jobs go to the translator; its failures are logged naming it and answered 502', async (t) => {
+  const translator = await startTranslator();
+  t.after(() => translator.close());
+  const target = await startTarget({ LOCALIZE_API_TRANSLATOR_URL: translator.url });
+  const job = JSON.stringify({ videoId: 'v-1001', targetLanguage: 'ja' });
+  const errorLines = () => target.output().split('\n').filter((l) => l.includes('"level":"error"'));
+
+  const ok = await post(`${target.url}/api/localize`, job);
+  assert.equal(ok.status, 200);
+  assert.equal(ok.body.status, 'queued');
+  assert.deepEqual(translator.state.jobs.map((j: any) => [j.videoId, j.targetLanguage, j.jobId]), [['v-1001', 'ja', ok.body.jobId]]);
+  assert.equal((await post(`${target.url}/api/localize`, JSON.stringify({ videoId: 'v-1001', targetLanguage: 'xx' }))).status, 400);
+  assert.equal(translator.state.jobs.length, 1, 'an invalid request never reaches the translator');
+
+  translator.state.status = 503;
+  const unavailable = await post(`${target.url}/api/localize`, job);
+  assert.equal(unavailable.status, 502);
+  assert.equal(unavailable.body.error, 'upstream translator failed: answered HTTP 503');
+
+  translator.state.status = 200;
+  translator.state.delayMs = 1_500;
+  const slow = await post(`${target.url}/api/localize`, job);
+  assert.equal(slow.status, 502);
+  assert.equal(slow.body.error, 'upstream translator failed: no answer within 1000 ms');
+
+  await translator.close();
+  const refused = await post(`${target.url}/api/localize`, job);
+  assert.equal(refused.status, 502);
+  assert.equal(refused.body.error, `upstream translator failed: connect ECONNREFUSED 127.0.0.1:${translator.port}`);
+
+  // The error lines on stderr name the upstream and its URL: what PM2 ships to the sentinel's upstream detector.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.deepEqual(
+    errorLines().map((l) => JSON.parse(l).msg),
+    [
+      `upstream translator (${translator.url}) failed: answered HTTP 503`,
+      `upstream translator (${translator.url}) failed: no answer within 1000 ms`,
+      `upstream translator (${translator.url}) failed: connect ECONNREFUSED 127.0.0.1:${translator.port}`,
+    ],
+  );
+  assert.ok(errorLines().every((l) => JSON.parse(l).upstream === 'translator'));
+
+  const metrics = String((await get(`${target.url}/metrics`)).body);
+  assert.match(metrics, /^upstream_requests_total\{upstream="translator",outcome="ok"\} 1$/m);
+  assert.match(metrics, /^upstream_requests_total\{upstream="translator",outcome="error"\} 3$/m);
+  assert.match(metrics, /^http_requests_total\{route="\/api\/localize",method="POST",status="502"\} 3$/m);
+  target.child.kill('SIGKILL');
+});
+
+test('without LOCALIZE_API_TRANSLATOR_URL, localize calls no upstream; a malformed URL refuses to start', async () => {
+  const target = await startTarget({ LOCALIZE_API_TRANSLATOR_URL: ' ' });
+  assert.equal((await post(`${target.url}/api/localize`, JSON.stringify({ videoId: 'v-1002', targetLanguage: 'de' }))).status, 200);
+  assert.doesNotMatch(String((await get(`${target.url}/metrics`)).body), /^upstream_requests_total\{/m);
+  target.child.kill('SIGKILL');
+
+  await assert.rejects(startTarget({ LOCALIZE_API_TRANSLATOR_URL: 'translator:8080' }), (err: any) => {
+    assert.equal(err.code, 1);
+    assert.match(err.output, /LOCALIZE_API_TRANSLATOR_URL must be an http\(s\) URL, got "translator:8080"/);
+    return true;
+  });
 });
