@@ -120,8 +120,7 @@ async function carryOut(incident: IncidentState, decision: Decision): Promise<vo
     case 'escalate':
       return escalate(incident, decision.reason);
     case 'observe':
-      incident.note('planned', `Would run ${decision.action}; taking no action. ${decision.reason}`);
-      return escalate(incident, decision.reason);
+      return observeOnly(incident, decision.action, decision.reason);
     case 'await-approval':
       incident.requestApproval(decision.action, decision.reason);
       return;
@@ -189,8 +188,7 @@ async function askGovernor(incident: IncidentState, action: ActionName): Promise
 async function heedGovernor(incident: IncidentState, action: ActionName, permit: Exclude<PermitVerdict, { verdict: 'granted' }>): Promise<void> {
   switch (permit.verdict) {
     case 'observe':
-      incident.note('planned', `Would run ${action} on pm_id ${(incident.diagnosis?.affectedPmIds ?? []).join(',')}; taking no action. ${permit.reason}`);
-      return escalate(incident, permit.reason);
+      return observeOnly(incident, action, permit.reason);
     case 'escalate':
       return escalate(incident, permit.reason);
     case 'wait':
@@ -200,6 +198,12 @@ async function heedGovernor(incident: IncidentState, action: ActionName, permit:
       await sleep(permit.retryAfterMs ?? DEFAULT_GOVERNOR_RETRY_MS);
       return;
   }
+}
+
+/** Observe mode or maintenance: the plan goes into the history, nothing runs, and a human has it. */
+async function observeOnly(incident: IncidentState, action: ActionName, reason: string): Promise<void> {
+  incident.note('planned', `Would run ${action} on pm_id ${(incident.diagnosis?.affectedPmIds ?? []).join(',')}; taking no action. ${reason}`);
+  return escalate(incident, reason);
 }
 
 async function releasePermit(incident: IncidentState, permitId: string | null, outcome: PermitOutcome): Promise<void> {
