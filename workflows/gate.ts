@@ -31,7 +31,10 @@ export function decide({ diagnosis: d, failedAttempts, followUp }: GateInput): D
     return { kind: 'escalate', reason: 'automation is frozen globally (mode frozen)' };
   }
   if (d.healthy) {
-    return { kind: 'verify-only', reason: 'the service looks healthy again; verifying before closing' };
+    // A signature may call for no action (PM2 already restarted the process; an upstream outside our
+    // processes): say which, rather than "healthy", so the timeline reads true.
+    const why = d.class === null ? 'the service looks healthy again' : `${d.signatureId} calls for no action of ours (${d.class})`;
+    return { kind: 'verify-only', reason: `${why}; verifying before closing` };
   }
   if (d.class === null || d.confidence < policy.confidenceThreshold) {
     return {
