@@ -2,6 +2,7 @@
 // bad JSON with a generic message, so the hooks scope swaps them for these: a media-type check before
 // the body is read (415), and a parser whose 400 says where the JSON broke.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import secureJson from 'secure-json-parse';
 import { IngressError } from './errors';
 
 export function mediaTypeOf(contentType: string | undefined): string | undefined {
@@ -22,22 +23,19 @@ export async function requireJsonContentType(request: FastifyRequest): Promise<v
 
 /**
  * JSON.parse lets `__proto__` through as an own key, and zod copies record keys by assignment, which
- * would set a prototype; refuse such bodies like fastify's default parser does.
+ * would set a prototype; such bodies are refused like fastify's default parser does, with the same
+ * library. It scans for the two keys only when the text contains them, so the common case costs one
+ * plain JSON.parse (a reviver would cost a call per key on every webhook).
  */
-function refusePrototypeKeys(key: string, value: unknown): unknown {
-  if (key === '__proto__') throw new SyntaxError('"__proto__" is not allowed as a key');
-  if (key === 'constructor' && value !== null && typeof value === 'object' && Object.hasOwn(value, 'prototype')) {
-    throw new SyntaxError('"constructor.prototype" is not allowed as a key');
-  }
-  return value;
-}
-
 export function parseJsonBody(text: string): unknown {
   if (text.trim() === '') throw new IngressError(400, 'invalid_json', 'request body is empty; expected a JSON object');
   try {
-    return JSON.parse(text, refusePrototypeKeys);
+    return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch (err) {
-    throw new IngressError(400, 'invalid_json', `request body is not valid JSON: ${(err as Error).message}`);
+    const message = /forbidden prototype property/.test((err as Error).message)
+      ? `${text.includes('"__proto__"') ? '"__proto__"' : '"constructor.prototype"'} is not allowed as a key`
+      : (err as Error).message;
+    throw new IngressError(400, 'invalid_json', `request body is not valid JSON: ${message}`);
   }
 }
 

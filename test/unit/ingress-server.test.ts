@@ -165,6 +165,13 @@ const badCases: BadCase[] = [
     error: 'invalid_json',
     message: /__proto__/,
   },
+  {
+    name: 'constructor.prototype poisoning',
+    body: '{"version":"4","alerts":[],"x":{"constructor":{"prototype":{"polluted":true}}}}',
+    status: 400,
+    error: 'invalid_json',
+    message: /"constructor.prototype" is not allowed/,
+  },
   { name: 'JSON that is not an object', body: '[1,2]', status: 400, error: 'invalid_payload', message: /JSON object/, paths: ['(root)'] },
   { name: 'missing alerts', body: { version: '4' }, status: 400, error: 'invalid_payload', message: /alerts/, paths: ['alerts'] },
   {
