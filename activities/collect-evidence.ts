@@ -1,21 +1,27 @@
 // Diagnosis evidence: PM2's view and a health probe of every instance, sampled a few times so a
-// process dying and coming back between two looks is still seen (restarts counted while watching).
+// process dying and coming back between two looks is still seen (restarts counted while watching), and
+// what the instances' recent log lines say, matched against the catalog's log signals (log-evidence.ts).
 import { Context } from '@temporalio/activity';
 import { findService, instanceHealthUrl } from '../config/services';
+import { catalogFor } from '../policy/catalog/load';
+import type { Pm2Process } from '../pm2/client';
 import { probeHealth } from '../probes/http-health';
 import type { Evidence, InstanceEvidence } from '../policy/types';
 import type { EvidenceRequest } from './types';
 import { sleep, type ActivityDeps } from './deps';
+import { collectLogEvidence } from './log-evidence';
 
 export async function collectEvidence({ config, pm2 }: ActivityDeps, req: EvidenceRequest): Promise<Evidence> {
   const service = findService(config, req.service);
   const { samples, sampleIntervalMs, probeTimeoutMs } = config.policy.diagnosis;
   const byPmId = new Map<number, InstanceEvidence>();
   const firstRestarts = new Map<number, number>();
+  let lastLook: Pm2Process[] = [];
 
   for (let n = 0; n < samples; n++) {
     if (n > 0) await sleep(sampleIntervalMs);
     const processes = await pm2.listApp(service.name);
+    lastLook = processes;
     const probes = await Promise.all(
       processes.map((p) => probeHealth(instanceHealthUrl(service, p.instance), probeTimeoutMs)),
     );
@@ -50,6 +56,7 @@ export async function collectEvidence({ config, pm2 }: ActivityDeps, req: Eviden
     });
     Context.current().heartbeat({ sample: n + 1 });
   }
+  const logs = await collectLogEvidence(lastLook, catalogFor(config.policy.catalogFiles).settings);
 
   return {
     service: service.name,
@@ -58,5 +65,6 @@ export async function collectEvidence({ config, pm2 }: ActivityDeps, req: Eviden
     serviceTags: service.tags,
     instances: [...byPmId.values()],
     alerts: req.alerts,
+    ...(logs.length ? { logs } : {}),
   };
 }

@@ -13,7 +13,9 @@ export type RuntimeFault =
   | { fault: 'memory'; mbPerSecond: number; maxMb?: number }
   | { fault: 'cpu'; percent: number }
   /** RSS climbs by `mb` (default 64) over most of each `periodMs` (default 2000), then is collected: no leak. */
-  | { fault: 'sawtooth'; mb?: number; periodMs?: number };
+  | { fault: 'sawtooth'; mb?: number; periodMs?: number }
+  /** Writes `message` (≤ 1000 chars) to stderr `count` times (default 1, ≤ 1000) via the target's logger; nothing stays active. */
+  | { fault: 'log-error'; message: string; count?: number };
 
 export type PersistentFault = { fault: 'crash-loop'; delayMs?: number } | { fault: 'failing-startup' };
 

@@ -28,6 +28,9 @@ export interface Pm2Process {
   startedAt: number;
   memoryBytes: number;
   cpuPercent: number;
+  /** The files PM2 writes the process's stderr and stdout to (pm_err_log_path, pm_out_log_path), when it says. */
+  errLogPath?: string;
+  outLogPath?: string;
 }
 
 export interface Pm2BusEvent {
@@ -84,6 +87,8 @@ export function toPm2Process(desc: ProcessDescription | Record<string, any>): Pm
     startedAt: Number(env.pm_uptime ?? 0),
     memoryBytes: Number(d.monit?.memory ?? 0),
     cpuPercent: Number(d.monit?.cpu ?? 0),
+    ...(typeof env.pm_err_log_path === 'string' && env.pm_err_log_path ? { errLogPath: env.pm_err_log_path } : {}),
+    ...(typeof env.pm_out_log_path === 'string' && env.pm_out_log_path ? { outLogPath: env.pm_out_log_path } : {}),
   };
 }
 

@@ -9,7 +9,7 @@
 // competitor floor) is ambiguity: it lowers the confidence by the catalog's penalty and is named.
 // "verify-only" signatures (recovered, transient outside our processes) win only when nothing needs acting on.
 import { RISK_FLAGS, type RiskFlag } from '../signals/alert';
-import { instanceFact, outcomeFact, serviceFact, serviceView, type ServiceView } from './catalog/facts';
+import { instanceFact, logWhere, outcomeFact, serviceFact, serviceView, type ServiceView } from './catalog/facts';
 import type { Catalog, Signature } from './catalog/schema';
 import { scoreSignature, termText, type Term } from './catalog/score';
 import type { ActionName, Diagnosis, Evidence, IncidentClass, InstanceEvidence, PolicySnapshot, Severity } from './types';
@@ -95,9 +95,30 @@ function describeCandidate(c: Candidate): string {
   return `${c.signature.id} (${c.signature.class})${c.instance ? ` on ${label(c.instance)}` : ''} at ${c.confidence.toFixed(2)}`;
 }
 
+/** Risk from the alerts' `risk` labels, the service's tags and the log signals that matched. */
 function baseRisk(evidence: Evidence): RiskFlag[] {
   const fromTags = evidence.serviceTags.filter((t): t is RiskFlag => (RISK_FLAGS as readonly string[]).includes(t));
-  return [...new Set([...evidence.alerts.risk, ...fromTags])];
+  const fromLogs = (evidence.logs ?? []).flatMap((l) => l.matches.flatMap((m) => (m.risk ? [m.risk] : [])));
+  return [...new Set([...evidence.alerts.risk, ...fromTags, ...fromLogs])];
+}
+
+/**
+ * What the logs said that carries risk, one line per signal and file, quoting the line ("Error log of
+ * instance 1 says 'jwt malformed' (auth-token-invalid → risk auth)."), and which logs could not be read.
+ */
+function logReasons(evidence: Evidence): string[] {
+  const logs = evidence.logs ?? [];
+  const risky = logs.flatMap((log) =>
+    log.matches
+      .filter((m) => m.risk)
+      .map((m) => {
+        const where = logWhere(log);
+        const quote = m.lines[0] === undefined ? 'matching lines' : `'${m.lines[0]}'`;
+        return `${where.charAt(0).toUpperCase()}${where.slice(1)} says ${quote} (${m.count > 1 ? `${m.count} matching lines; ` : ''}${m.signal} → risk ${m.risk}).`;
+      }),
+  );
+  const unread = logs.filter((l) => !l.readable).map((l) => sentence(`${logWhere(l)}: ${l.read}`));
+  return [...risky, ...unread];
 }
 
 function catalogRecord(catalog: Catalog): NonNullable<Diagnosis['catalog']> {
@@ -107,7 +128,7 @@ function catalogRecord(catalog: Catalog): NonNullable<Diagnosis['catalog']> {
 export function classify(evidence: Evidence, policy: PolicySnapshot, catalog: Catalog): Diagnosis {
   const riskFlags = baseRisk(evidence);
   const base = { policy, catalog: catalogRecord(catalog) };
-  const riskReason = (flags: RiskFlag[]) => (flags.length ? [`Risk signals present: ${flags.join(', ')}.`] : []);
+  const riskReason = (flags: RiskFlag[]) => [...(flags.length ? [`Risk signals present: ${flags.join(', ')}.`] : []), ...logReasons(evidence)];
 
   if (evidence.instances.length === 0) {
     return {
@@ -219,7 +240,7 @@ export function classify(evidence: Evidence, policy: PolicySnapshot, catalog: Ca
 
 /** No signature matched and no instance is failing: recovered, or a firing alert the evidence cannot explain. */
 function nothingToActOn(evidence: Evidence, view: ServiceView, base: Pick<Diagnosis, 'policy' | 'catalog'>, riskFlags: RiskFlag[]): Diagnosis {
-  const risk = riskFlags.length ? [`Risk signals present: ${riskFlags.join(', ')}.`] : [];
+  const risk = [...(riskFlags.length ? [`Risk signals present: ${riskFlags.join(', ')}.`] : []), ...logReasons(evidence)];
   const unexplained = [...view.firingClasses.entries()].find(([cls]) => !INSTANCE_VISIBLE.has(cls));
   if (unexplained) {
     const [cls, names] = unexplained;

@@ -50,6 +50,34 @@ export interface InstanceEvidence {
   samples: InstanceSample[];
 }
 
+/** One log signal (policy/log-signals.ts) that reached its minimum in a log's recent lines. */
+export interface LogSignalMatch {
+  signal: string;
+  /** The risk flag the signal carries, recorded so the history explains itself; null: a fact only. */
+  risk: RiskFlag | null;
+  /** Recent lines that matched (all of them, not only those quoted). */
+  count: number;
+  /** The latest distinct matching lines, trimmed and with secrets masked; a few at most. */
+  lines: string[];
+}
+
+/**
+ * What the tail of one PM2 log file said: only the matches of the catalog's log signals, never the raw log
+ * (evidence is recorded in the workflow history). One file may serve several instances (PM2 merge_logs).
+ */
+export interface LogEvidence {
+  /** NODE_APP_INSTANCE of every process writing this file, and their pm_ids. */
+  instances: number[];
+  pmIds: number[];
+  stream: 'err' | 'out';
+  file: string | null;
+  /** How it was read, or why nothing could be: "read the last 200 lines, 12 from the last 10 min", "missing". */
+  read: string;
+  /** false when the file could not be read (missing, unreadable, timed out, no file): no lines, no evidence. */
+  readable: boolean;
+  matches: LogSignalMatch[];
+}
+
 export interface Evidence {
   service: string;
   collectedAt: string;
@@ -58,6 +86,8 @@ export interface Evidence {
   instances: InstanceEvidence[];
   /** `names`: every alert seen; `firing`: those whose latest state is firing, with the class they name. */
   alerts: { names: string[]; firing: Array<{ name: string; class: IncidentClass | null }>; count: number; risk: RiskFlag[]; instances: number[] };
+  /** The instances' recent log lines matched against the catalog's log signals (absent in older histories). */
+  logs?: LogEvidence[];
 }
 
 export type { ActionName } from './actions';

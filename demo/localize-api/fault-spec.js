@@ -4,14 +4,18 @@
 // request is. demo/faults.ts mirrors these shapes as TypeScript types for tests and drills.
 'use strict';
 
-const RUNTIME_FAULTS = /** @type {const} */ (['crash', 'hang', 'slow', 'errors', 'unhealthy', 'memory', 'cpu', 'sawtooth']);
+const RUNTIME_FAULTS = /** @type {const} */ (['crash', 'hang', 'slow', 'errors', 'unhealthy', 'memory', 'cpu', 'sawtooth', 'log-error']);
+/** Longest message the `log-error` fault writes: a log line, not a way to fill the disk. */
+const MAX_LOG_ERROR_CHARS = 1000;
+const MAX_LOG_ERROR_COUNT = 1000;
 const PERSISTENT_FAULTS = /** @type {const} */ (['crash-loop', 'failing-startup']);
 
 /**
  * @typedef {{ fault: 'crash' } | { fault: 'hang' } | { fault: 'unhealthy' }
  *   | { fault: 'slow', ms: number } | { fault: 'errors', rate: number }
  *   | { fault: 'memory', mbPerSecond: number, maxMb: number } | { fault: 'cpu', percent: number }
- *   | { fault: 'sawtooth', mb: number, periodMs: number }} RuntimeFault
+ *   | { fault: 'sawtooth', mb: number, periodMs: number }
+ *   | { fault: 'log-error', message: string, count: number }} RuntimeFault
  * @typedef {{ fault: 'crash-loop', delayMs: number } | { fault: 'failing-startup' }} PersistentFault
  * @typedef {RuntimeFault | PersistentFault} Fault
  */
@@ -32,6 +36,19 @@ function numberParam(body, key, min, max, fallback) {
   if (value === undefined && fallback !== undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
     throw new FaultSpecError(`fault "${String(body.fault)}" needs "${key}": a number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * @param {Record<string, unknown>} body
+ * @param {string} key
+ * @param {number} maxChars
+ */
+function textParam(body, key, maxChars) {
+  const value = body[key];
+  if (typeof value !== 'string' || value.trim() === '' || value.length > maxChars) {
+    throw new FaultSpecError(`fault "${String(body.fault)}" needs "${key}": a non-blank string of at most ${maxChars} characters, got ${JSON.stringify(value)?.slice(0, 60)}`);
   }
   return value;
 }
@@ -64,6 +81,13 @@ function parseFault(body) {
       // Memory that rises by `mb` and is given back every `periodMs`: busy, not leaking. Bounded like memory:
       // one tooth is held at a time (two when the target runs without --expose-gc, see runtime-faults.js).
       return { fault: 'sawtooth', mb: numberParam(spec, 'mb', 1, 1024, 64), periodMs: numberParam(spec, 'periodMs', 500, 600_000, 2_000) };
+    case 'log-error': {
+      // One-shot: writes `message` to stderr `count` times through the target's logger, as the target's own
+      // errors are written, so diagnosis finds it in the PM2 error log. Nothing stays active.
+      const count = numberParam(spec, 'count', 1, MAX_LOG_ERROR_COUNT, 1);
+      if (!Number.isInteger(count)) throw new FaultSpecError(`fault "log-error" needs "count": a whole number, got ${count}`);
+      return { fault: 'log-error', message: textParam(spec, 'message', MAX_LOG_ERROR_CHARS), count };
+    }
     case 'crash-loop':
       return { fault: 'crash-loop', delayMs: numberParam(spec, 'delayMs', 0, 600_000, 300) };
     default:

@@ -74,6 +74,11 @@ function createFaultSwitch({ config, faults, log }) {
       );
       return;
     }
+    if (fault.fault === 'log-error') {
+      for (let n = 0; n < fault.count; n++) log.error(fault.message, { fault: 'log-error' });
+      sendJson(res, 202, { accepted: fault, ...identity(), persistent: false, exiting: false });
+      return;
+    }
     faults.apply(fault);
     sendJson(res, 202, { accepted: fault, ...identity(), persistent: false, exiting: false, faults: listActive() });
   }

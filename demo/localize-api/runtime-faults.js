@@ -1,12 +1,13 @@
 // @ts-check
 // Runtime faults live only in this process's memory: a restart clears them, which is exactly what a
 // remediation that restarts the instance should observe. crash and hang are not kept here because they end
-// the process's useful life the moment they are applied (see terminal-faults.js).
+// the process's useful life the moment they are applied (see terminal-faults.js), nor log-error, which only
+// writes its lines once (fault-switch.js).
 'use strict';
 
 /**
  * @typedef {import('./fault-spec').RuntimeFault} RuntimeFault
- * @typedef {Exclude<RuntimeFault, { fault: 'crash' } | { fault: 'hang' }>} LastingRuntimeFault
+ * @typedef {Exclude<RuntimeFault, { fault: 'crash' } | { fault: 'hang' } | { fault: 'log-error' }>} LastingRuntimeFault
  * @typedef {LastingRuntimeFault & { persistent: false, activeSince: string, retainedMb?: number, heldMb?: number, teeth?: number, gc?: 'forced' | 'pressure' }} ActiveRuntimeFault
  * @typedef {{ fault: LastingRuntimeFault, activeSince: string, stop: () => void, describe: () => Record<string, number | string> }} Entry
  */

@@ -2,15 +2,15 @@
 // that diagnosis collected; a catalog file only names facts and weighs them. Facts come in three kinds:
 //   - instance facts: about one PM2 instance (its status, restarts, health probes, CPU, memory), usable
 //     by signatures of scope "instance", which are evaluated once per instance;
-//   - service facts: about the service as a whole (alerts, risk labels, tags, every instance at once),
-//     usable by every signature;
+//   - service facts: about the service as a whole (alerts, risk labels, tags, log signals, every instance
+//     at once), usable by every signature;
 //   - outcome facts: about what a diagnosis covers once matched (how many instances it affects), usable
 //     only in severity and playbook rules.
 // Each evaluation returns whether the fact holds and what was seen, in words, so every term of a
 // confidence can be explained in the Web UI. Pure: no I/O, so classification replays identically.
 import { classOfAlert } from '../alert-classes';
 import { RISK_FLAGS, type RiskFlag } from '../../signals/alert';
-import { INCIDENT_CLASSES, type Evidence, type IncidentClass, type InstanceEvidence, type InstanceSample } from '../types';
+import { INCIDENT_CLASSES, type Evidence, type IncidentClass, type InstanceEvidence, type InstanceSample, type LogEvidence, type LogSignalMatch } from '../types';
 
 export interface FactValue {
   holds: boolean;
@@ -33,6 +33,8 @@ export interface ServiceView {
   seenNames: Set<string>;
   seenClasses: Map<IncidentClass, string[]>;
   risk: Set<RiskFlag>;
+  /** Log signal name → where it matched (the log file and the match). */
+  logMatches: Map<string, LogHit[]>;
   tags: Set<string>;
   healthy: Map<number, boolean>;
 }
@@ -49,6 +51,11 @@ export interface OutcomeView {
   affected: number[];
   /** pm_ids on which the primary signature itself matched (instance scope). */
   matched: number[];
+}
+
+export interface LogHit {
+  log: LogEvidence;
+  match: LogSignalMatch;
 }
 
 interface FactDef<V> {
@@ -96,6 +103,28 @@ function healthFact(outcome: InstanceSample['health'], words: (i: InstanceEviden
       return { holds: majority(i, (s) => s.status === 'online' && s.health === outcome), detail: `${words(i)} in ${hits} of ${i.samples.length} probes while PM2 said online` };
     },
   };
+}
+
+/** "error log of instance 1", "error log of instances 0, 1" (one file PM2 merges). */
+export function logWhere(log: LogEvidence): string {
+  const kind = log.stream === 'err' ? 'error log' : 'output log';
+  return `${kind} of instance${log.instances.length > 1 ? 's' : ''} ${log.instances.join(', ')}`;
+}
+
+/** `'the latest line' (n matching lines)`, the words a log fact and a risk reason quote. */
+export function logQuote(match: LogSignalMatch): string {
+  const line = match.lines[0];
+  const said = line === undefined ? 'matching lines' : `'${line}'`;
+  return match.count > 1 ? `${said} (${match.count} matching lines)` : said;
+}
+
+function logFact(s: ServiceView, name: string, pmId: number | null): FactValue {
+  const hits = (s.logMatches.get(name) ?? []).filter((h) => pmId === null || h.log.pmIds.includes(pmId));
+  if (hits.length) return { holds: true, detail: hits.map((h) => `${logWhere(h.log)} says ${logQuote(h.match)}`).join('; ') };
+  const logs = (s.evidence.logs ?? []).filter((l) => pmId === null || l.pmIds.includes(pmId));
+  if (logs.length === 0) return { holds: false, detail: `log signal ${name}: no log was looked at` };
+  const unread = logs.filter((l) => !l.readable).length;
+  return { holds: false, detail: `no recent log line matches log signal ${name}${unread ? ` (${unread} of ${logs.length} log(s) could not be read)` : ''}` };
 }
 
 // ---- instance facts ----
@@ -251,7 +280,7 @@ export const SERVICE_FACTS: Record<string, FactDef<ServiceView>> = {
   },
 };
 
-/** Facts with a parameter after the colon: `alert:<AlertName>`, `alert-class:<class>`, `risk:<flag>`, `tag:<tag>`. */
+/** Facts with a parameter after the colon: `alert:<AlertName>`, `alert-class:<class>`, `log:<signal>`, `risk:<flag>`, `tag:<tag>`. */
 export const PARAMETRIC_FACTS = {
   alert: {
     about: 'an alert with exactly this name (e.g. your own Alertmanager alertname) is firing',
@@ -283,8 +312,15 @@ export const PARAMETRIC_FACTS = {
       return { holds: names.length > 0, detail: names.length ? `alert ${names.join(', ')} (class ${p}) was received` : `no alert of class ${p} was received` };
     },
   },
+  log: {
+    about:
+      'a log signal of the catalog (settings.logSignals) matched recent lines of a PM2 log of the service; in an instance signature, of a log this instance writes',
+    param: 'log signal',
+    check: (p: string) => (/^[a-z0-9][a-z0-9-]{0,62}$/.test(p) ? null : `"${p}" is not a log signal name (lowercase letters, digits, "-")`),
+    evaluate: (s: ServiceView, p: string): FactValue => logFact(s, p, null),
+  },
   risk: {
-    about: `a risk signal is present (${RISK_FLAGS.join(', ')}): an alert carried it (\`risk\` label) or the service is tagged with it`,
+    about: `a risk signal is present (${RISK_FLAGS.join(', ')}): an alert carried it (\`risk\` label), the service is tagged with it, or a log signal carrying it matched`,
     param: 'risk flag',
     check: (p: string) => ((RISK_FLAGS as readonly string[]).includes(p) ? null : `"${p}" is not a risk flag (one of ${RISK_FLAGS.join(', ')})`),
     evaluate: (s: ServiceView, p: string): FactValue => ({ holds: s.risk.has(p as RiskFlag), detail: `risk ${p} ${s.risk.has(p as RiskFlag) ? 'is signalled' : 'is not signalled'}` }),
@@ -382,7 +418,15 @@ export function serviceView(evidence: Evidence, settings: FactSettings): Service
     if (cls) add(seenClasses, cls, name);
   }
   const tags = new Set(evidence.serviceTags);
-  const risk = new Set<RiskFlag>([...evidence.alerts.risk, ...evidence.serviceTags.filter((t): t is RiskFlag => (RISK_FLAGS as readonly string[]).includes(t))]);
+  const logMatches = new Map<string, LogHit[]>();
+  for (const log of evidence.logs ?? []) {
+    for (const match of log.matches) logMatches.set(match.signal, [...(logMatches.get(match.signal) ?? []), { log, match }]);
+  }
+  const risk = new Set<RiskFlag>([
+    ...evidence.alerts.risk,
+    ...evidence.serviceTags.filter((t): t is RiskFlag => (RISK_FLAGS as readonly string[]).includes(t)),
+    ...[...logMatches.values()].flat().flatMap((h) => (h.match.risk ? [h.match.risk] : [])),
+  ]);
   return {
     evidence,
     settings,
@@ -391,6 +435,7 @@ export function serviceView(evidence: Evidence, settings: FactSettings): Service
     seenNames: new Set(evidence.alerts.names),
     seenClasses,
     risk,
+    logMatches,
     tags,
     healthy: new Map(evidence.instances.map((i) => [i.pmId, instanceHealthy(i)])),
   };
@@ -405,6 +450,8 @@ export function serviceFact(name: string, view: ServiceView): FactValue {
 }
 
 export function instanceFact(name: string, view: InstanceView): FactValue {
+  // A log fact in an instance signature is about the logs this instance writes.
+  if (name.startsWith('log:')) return logFact(view.service, name.slice(4), view.instance.pmId);
   const def = INSTANCE_FACTS[name];
   return def ? def.evaluate(view) : serviceFact(name, view.service);
 }

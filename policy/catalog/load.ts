@@ -1,19 +1,27 @@
 // Loads the signature catalog: the shipped signatures.json, then every file in `policy.catalogFiles`
 // (paths relative to the project root), each validated on its own so an error names its file, the
 // signature and the field. A signature whose id is already known replaces it in place; a new id is
-// added. Settings are merged key by key, later files winning. Read once per process: the worker checks
+// added. Settings are merged key by key, later files winning; log signals by name, like signatures by id. Read once per process: the worker checks
 // it at start-up (config/load.ts) and classification reuses the same result.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { PROJECT_ROOT, statePath } from '../../config/paths';
-import { catalogFileSchema, catalogSettingsSchema, evidenceFactIssues, signatureSchema, type Catalog, type CatalogSettings, type Signature } from './schema';
+import { catalogFileSchema, catalogSettingsSchema, evidenceFactIssues, signatureSchema, type Catalog, type CatalogSettings, type LogSignal, type Signature } from './schema';
 
 export const SHIPPED_CATALOG = path.join(__dirname, 'signatures.json');
 
 /** Used where no file sets them. */
-const DEFAULT_SETTINGS: CatalogSettings = { cpuBusyPercent: 80, memoryHighMb: 1024, ambiguityPenalty: 0.15, competitorFloor: 0.5 };
+const DEFAULT_SETTINGS: CatalogSettings = {
+  cpuBusyPercent: 80,
+  memoryHighMb: 1024,
+  ambiguityPenalty: 0.15,
+  competitorFloor: 0.5,
+  logSignals: [],
+  logStreams: ['err'],
+  logWindowMinutes: 10,
+};
 
 export class CatalogError extends Error {
   override name = 'CatalogError';
@@ -74,19 +82,51 @@ function digestOf(settings: CatalogSettings, signatures: Signature[]): string {
 export function loadCatalog(extraFiles: readonly string[] = []): Catalog {
   const files = [SHIPPED_CATALOG, ...extraFiles.map(statePath)];
   let settings: Partial<CatalogSettings> = {};
+  const logSignals: LogSignal[] = [];
   const signatures: Signature[] = [];
+  const fileOf = new Map<string, string>();
   for (const file of files) {
     const part = parseCatalogFile(readJson(file), file);
-    settings = { ...settings, ...part.settings };
+    const { logSignals: fileSignals, ...fileSettings } = part.settings;
+    settings = { ...settings, ...fileSettings };
+    // Log signals are merged by name, like signatures by id: a known name is replaced in place.
+    for (const signal of fileSignals ?? []) {
+      const at = logSignals.findIndex((s) => s.name === signal.name);
+      if (at >= 0) logSignals[at] = signal;
+      else logSignals.push(signal);
+    }
     for (const sig of part.signatures) {
+      fileOf.set(sig.id, file);
       const at = signatures.findIndex((s) => s.id === sig.id);
       if (at >= 0) signatures[at] = sig;
       else signatures.push(sig);
     }
   }
-  const merged = catalogSettingsSchema.parse({ ...DEFAULT_SETTINGS, ...settings });
+  const merged = catalogSettingsSchema.parse({ ...DEFAULT_SETTINGS, ...settings, logSignals });
+  checkLogFacts(signatures, merged, fileOf);
   const shown = files.map((f) => (f.startsWith(PROJECT_ROOT + path.sep) ? path.relative(PROJECT_ROOT, f) : f));
   return { settings: merged, signatures, files: shown, digest: digestOf(merged, signatures) };
+}
+
+/** Every `log:<name>` a signature uses must name a log signal of the merged catalog (a typo would never hold). */
+function checkLogFacts(signatures: Signature[], settings: CatalogSettings, fileOf: Map<string, string>): void {
+  const known = new Set(settings.logSignals.map((s) => s.name));
+  const problems = new Map<string, string[]>();
+  for (const sig of signatures) {
+    const used: Array<[string, string]> = [
+      ...sig.evidence.map((e, n): [string, string] => [`evidence[${n}].fact`, e.fact]),
+      ...sig.severity.raise.flatMap((r, n) => r.when.map((f, m): [string, string] => [`severity.raise[${n}].when[${m}]`, f])),
+      ...sig.playbookRules.flatMap((r, n) => r.when.map((f, m): [string, string] => [`playbookRules[${n}].when[${m}]`, f])),
+    ];
+    for (const [where, fact] of used) {
+      if (!fact.startsWith('log:') || known.has(fact.slice(4))) continue;
+      const file = fileOf.get(sig.id)!;
+      const list = problems.get(file) ?? [];
+      list.push(`signature "${sig.id}": ${where}: unknown log signal "${fact.slice(4)}" (known: ${[...known].join(', ') || 'none'})`);
+      problems.set(file, list);
+    }
+  }
+  if (problems.size) throw new CatalogError([...problems].map(([file, list]) => `catalog file ${file}: ${list.join('; ')}`).join('; '));
 }
 
 const cache = new Map<string, Catalog>();

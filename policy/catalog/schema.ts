@@ -7,6 +7,7 @@ import { ACTION_NAMES } from '../actions';
 import { INCIDENT_CLASSES } from '../types';
 import { RISK_FLAGS } from '../../signals/alert';
 import { factProblem, type FactPlace } from './facts';
+import { LOG_TAIL_LINES } from '../log-signals';
 
 const severitySchema = z.enum(['low', 'medium', 'high']);
 
@@ -106,6 +107,38 @@ export function evidenceFactIssues(raw: unknown): Array<{ path: Array<string | n
   });
 }
 
+/**
+ * A named pattern diagnosis looks for in the tail of each instance's PM2 log (policy/log-signals.ts): a
+ * match is the fact `log:<name>` and, when the signal carries a risk flag, a risk signal that escalates.
+ */
+export const logSignalSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lowercase letters, digits or "-"'),
+    /** What the pattern recognises and why it implies its risk (documentation only). */
+    description: z.string().optional(),
+    /** A JavaScript regular expression source, matched against each recent log line. */
+    pattern: z.string().min(1),
+    /** Matched case-insensitively unless this is true. */
+    caseSensitive: z.boolean().default(false),
+    /** The risk flag a match carries; without one the signal is only a fact for signatures to use. */
+    risk: z.enum(RISK_FLAGS).optional(),
+    /** How many recent lines must match before the signal counts (a burst, not one stray line). */
+    minMatches: z.number().int().min(1).max(LOG_TAIL_LINES).default(1),
+    /** false switches off a signal of an earlier file (e.g. a shipped one) without deleting it there. */
+    enabled: z.boolean().default(true),
+  })
+  .strict()
+  .superRefine((signal, ctx) => {
+    let re: RegExp;
+    try {
+      re = new RegExp(signal.pattern, signal.caseSensitive ? '' : 'i');
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['pattern'], message: `not a valid regular expression: ${(err as Error).message}` });
+      return;
+    }
+    if (re.test('')) ctx.addIssue({ code: 'custom', path: ['pattern'], message: 'matches an empty line, so it would match every line' });
+  });
+
 export const catalogSettingsSchema = z
   .object({
     cpuBusyPercent: z.number().min(1).max(100),
@@ -114,6 +147,19 @@ export const catalogSettingsSchema = z
     ambiguityPenalty: z.number().min(0).max(1),
     /** A same-instance alternative counts as competing only from this confidence up. */
     competitorFloor: z.number().min(0).max(1),
+    /** Patterns looked for in the instances' recent log lines; merged by name across files. */
+    logSignals: z.array(logSignalSchema).superRefine((signals, ctx) => {
+      const seen = new Map<string, number>();
+      signals.forEach((s, n) => {
+        const before = seen.get(s.name);
+        if (before !== undefined) ctx.addIssue({ code: 'custom', path: [n, 'name'], message: `"${s.name}" is already used by logSignals[${before}] in this file` });
+        seen.set(s.name, n);
+      });
+    }),
+    /** Which PM2 logs are read: `err` (stderr, the default) and/or `out` (for apps that log errors to stdout). */
+    logStreams: z.array(z.enum(['err', 'out'])).min(1).refine((s) => new Set(s).size === s.length, 'lists a stream twice'),
+    /** Only lines written within this many minutes count (by their timestamp, else the file's modification time). */
+    logWindowMinutes: z.number().positive().max(24 * 60),
   })
   .strict();
 
@@ -131,6 +177,7 @@ export type Signature = z.output<typeof signatureSchema>;
 export type SignatureInput = z.input<typeof signatureSchema>;
 export type EvidenceItem = Signature['evidence'][number];
 export type CatalogSettings = z.output<typeof catalogSettingsSchema>;
+export type LogSignal = z.output<typeof logSignalSchema>;
 
 /** The catalog in force: the shipped signatures with every configured file's additions and replacements. */
 export interface Catalog {

@@ -232,6 +232,37 @@ test('crash answers 202 and then exits with code 1', async () => {
   assert.deepEqual(await target.exited, { code: 1, signal: null });
 });
 
+test('log-error writes its message to stderr, count times, as an error line of the target; nothing stays active', async () => {
+  const target = await startTarget();
+  const message = 'insert failed: duplicate key value violates unique constraint "orders_pkey"';
+  const accepted = await injectFault(target.url, { fault: 'log-error', message, count: 3 });
+  assert.deepEqual([accepted.accepted, accepted.exiting, accepted.persistent], [{ fault: 'log-error', message, count: 3 }, false, false]);
+  assert.deepEqual((await injectFault(target.url, { fault: 'log-error', message: 'once' })).accepted, { fault: 'log-error', message: 'once', count: 1 });
+  const written = () =>
+    target
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: string; msg: string; fault?: string })
+      .filter((e) => e.fault === 'log-error');
+  for (let n = 0; n < 50 && written().length < 4; n++) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(written().map((e) => [e.level, e.msg]), [['error', message], ['error', message], ['error', message], ['error', 'once']]);
+  assert.deepEqual((await listFaults(target.url)).faults, [], 'a one-shot fault');
+  assert.equal((await get(`${target.url}/healthz`)).status, 200);
+  for (const [body, error] of [
+    ['{"fault":"log-error"}', /"message": a non-blank string of at most 1000 characters/],
+    ['{"fault":"log-error","message":"  "}', /"message": a non-blank string/],
+    [JSON.stringify({ fault: 'log-error', message: 'x'.repeat(1001) }), /at most 1000 characters/],
+    ['{"fault":"log-error","message":"x","count":1001}', /"count": a number from 1 to 1000/],
+    ['{"fault":"log-error","message":"x","count":1.5}', /"count": a whole number/],
+  ] as const) {
+    const answer = await post(`${target.url}/__faults`, body);
+    assert.equal(answer.status, 400, body);
+    assert.match(answer.body.error, error);
+  }
+  target.child.kill('SIGKILL');
+});
+
 test('hang answers 202, then ignores requests and SIGINT until killed', async () => {
   const target = await startTarget();
   const startedAt = performance.now();
