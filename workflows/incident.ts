@@ -102,7 +102,7 @@ async function diagnose(incident: IncidentState): Promise<Diagnosis> {
   incident.step = 'diagnosing';
   publish(incident);
   const evidence = await observe.collectEvidence.executeWithOptions(
-    { summary: `Collect evidence for ${incident.service}: PM2 state and health probes of every instance` },
+    { summary: `Collect evidence for ${incident.service}: PM2 state, health probes and error logs of every instance` },
     [{ service: incident.service, alerts: incident.alertFacts() }],
   );
   const diagnosis = await observe.classifyEvidence.executeWithOptions(
