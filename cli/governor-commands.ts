@@ -1,8 +1,8 @@
-// `zt mode`, `zt maintenance start|end`, `zt breaker reset` and `zt governor`: steering and reading the
-// governor that bounds all automation. A change is validated here with the governor's own schema, sent
+// `zt mode`, `zt maintenance start|end`, `zt breaker reset`, `zt limits [set|clear]` and `zt governor`:
+// steering and reading the governor that bounds all automation. A change is validated here with the governor's own schema, sent
 // as a signal (recorded in the governor's history even before a worker picks it up), and then confirmed
 // from the governor's audit, so the operator sees what the governor did with it.
-import { Argument, Option, type Command } from 'commander';
+import { Argument, InvalidArgumentError, Option, type Command } from 'commander';
 import { WorkflowNotFoundError, type Client, type Connection, type WorkflowHandle } from '@temporalio/client';
 import { formatZodError } from '../config/load';
 import type { Config } from '../config/schema';
@@ -16,12 +16,13 @@ import {
   type GovernorSignalName,
   type GovernorSignalPayloads,
   type GovernorView,
+  type ServiceGovernance,
 } from '../signals/governor';
 import { governorHandle, signalGovernor } from '../signals/governor-client';
 import { loadCliConfig } from './config';
 import { parseDuration } from './duration';
 import { CliError, EXIT_FAILURE } from './errors';
-import { governorText, modeText } from './governor-text';
+import { governorText, limitsTable, modeText, serviceLimitsText } from './governor-text';
 import { note, printJson, printText } from './output';
 import { operatorFrom } from './payload';
 import { QUERY_TIMEOUT_MS, withTemporal } from './temporal';
@@ -38,6 +39,8 @@ const ANSWERED_BY: Record<GovernorSignalName, AuditEntry['kind']> = {
   startMaintenance: 'maintenance-start',
   endMaintenance: 'maintenance-end',
   resetBreaker: 'breaker-reset',
+  setLimits: 'limits-set',
+  clearLimits: 'limits-clear',
 };
 
 const OPERATOR_HELP = 'who is acting (default: $ZT_OPERATOR, then $USER)';
@@ -103,6 +106,48 @@ export function registerGovernorCommands(program: Command): void {
       await change(config, 'resetBreaker', { service, ...common(opts) }, opts.json);
     });
 
+  const limits = program
+    .command('limits')
+    .description("show a service's limits in force and where each comes from (runtime > config > default); `set` and `clear` switch runtime limits")
+    .argument('[service]', 'a configured service (default: every service)')
+    .option('--json', 'print {service, actionsPerHour, maxInstanceShare, breaker: {maxRemediations, windowMs}}, each {value, source, config, runtime?} (a list without <service>)')
+    .action(async (service: string | undefined, opts: { json?: boolean }) => {
+      const config = loadCliConfig();
+      if (service !== undefined) knownService(config, service);
+      const view = await withTemporal(config, ({ client, connection }) => readState(client, connection, config));
+      const shown = view.services.filter((s) => service === undefined || s.service === service);
+      if (opts.json) return printJson(service === undefined ? shown.map(limitsJson) : limitsJson(shown[0] ?? missing(service!)));
+      printText(service === undefined ? limitsTable(shown) : serviceLimitsText(shown[0] ?? missing(service!)));
+    });
+  limits
+    .command('set')
+    .description('set runtime limits of a service: they win over config until `zt limits clear`; limits not named keep their value')
+    .argument('<service>', 'a configured service')
+    .option('--actions-per-hour <n>', 'granted permits per hour (0-10000; 0: never act)', parseCount)
+    .option('--max-instance-share <x>', 'largest share of the instances out at once (0 < x <= 1, or a percentage like 50%)', parseShare)
+    .option('--breaker-max <n>', 'verified remediations within the breaker window that open the breaker (1-100)', parseCount)
+    .option('--breaker-window <duration>', 'the breaker window, e.g. 30m, 1h, 2d (1s-7d)', parseDuration)
+    .requiredOption('--reason <text>', "why, recorded in the governor's history")
+    .option('--operator <name>', OPERATOR_HELP)
+    .option('--json', 'print {workflowId, signal, payload, applied, audit}')
+    .action(async (service: string, opts: ChangeOptions & LimitOptions, command: Command) => {
+      const config = loadCliConfig();
+      knownService(config, service);
+      await change(config, 'setLimits', { service, ...limitFields(opts), ...common(opts) }, wantsJson(command));
+    });
+  limits
+    .command('clear')
+    .description("drop a service's runtime limits: config applies again")
+    .argument('<service>', 'a configured service')
+    .option('--reason <text>', "why, recorded in the governor's history")
+    .option('--operator <name>', OPERATOR_HELP)
+    .option('--json', 'print {workflowId, signal, payload, applied, audit}')
+    .action(async (service: string, opts: ChangeOptions, command: Command) => {
+      const config = loadCliConfig();
+      await clearableService(config, service);
+      await change(config, 'clearLimits', { service, ...common(opts) }, wantsJson(command));
+    });
+
   program
     .command('governor')
     .description('show the governor: mode, maintenance, budget used per service, leases, breakers, recent changes')
@@ -115,6 +160,48 @@ export function registerGovernorCommands(program: Command): void {
     });
 }
 
+interface LimitOptions {
+  actionsPerHour?: number;
+  maxInstanceShare?: number;
+  breakerMax?: number;
+  breakerWindow?: number;
+}
+
+/** The setLimits fields from `zt limits set` flags (undefined ones are dropped by governorPayload). */
+export function limitFields(opts: LimitOptions): Record<string, unknown> {
+  const breaker = {
+    ...(opts.breakerMax !== undefined ? { maxRemediations: opts.breakerMax } : {}),
+    ...(opts.breakerWindow !== undefined ? { windowMs: opts.breakerWindow } : {}),
+  };
+  return { actionsPerHour: opts.actionsPerHour, maxInstanceShare: opts.maxInstanceShare, breaker: Object.keys(breaker).length ? breaker : undefined };
+}
+
+/** A whole number as typed: "6"; the governor's schema checks the range. */
+export function parseCount(text: string): number {
+  if (!/^\d+$/.test(text.trim())) throw new InvalidArgumentError(`"${text}" is not a whole number`);
+  return Number(text.trim());
+}
+
+/** A share of the instances: "0.5" or "50%"; the governor's schema checks 0 < x <= 1. */
+export function parseShare(text: string): number {
+  const m = /^(\d+(?:\.\d+)?|\.\d+)(%?)$/.exec(text.trim());
+  if (!m) throw new InvalidArgumentError(`"${text}" is not a share: use e.g. 0.5 or 50%`);
+  return m[2] ? Number(m[1]) / 100 : Number(m[1]);
+}
+
+/** `--json` given to the subcommand, or to `zt limits` before it (commander hands it to the parent). */
+function wantsJson(command: Command): boolean {
+  return Boolean(command.optsWithGlobals<{ json?: boolean }>().json);
+}
+
+function limitsJson(s: ServiceGovernance): { service: string } & ServiceGovernance['limits'] {
+  return { service: s.service, ...s.limits };
+}
+
+function missing(service: string): never {
+  throw new CliError(`the governor has no limits for ${service}`);
+}
+
 function common(opts: ChangeOptions): Record<string, string | undefined> {
   return { operator: operatorFrom(opts, process.env), reason: opts.reason };
 }
@@ -125,6 +212,18 @@ function knownService(config: Config, service: string): void {
   } catch (err) {
     if (err instanceof UnknownServiceError) throw new CliError(err.message);
     throw err;
+  }
+}
+
+/** A configured service, or one that has left the config but still has runtime limits in the governor. */
+async function clearableService(config: Config, service: string): Promise<void> {
+  try {
+    knownService(config, service);
+  } catch (err) {
+    const view = await withTemporal(config, ({ client, connection }) => readState(client, connection, config)).catch(() => null);
+    const limits = view?.services.find((s) => s.service === service)?.limits;
+    const runtime = limits && [limits.actionsPerHour, limits.maxInstanceShare, limits.breaker.maxRemediations, limits.breaker.windowMs].some((l) => l.source === 'runtime');
+    if (!runtime) throw err;
   }
 }
 

@@ -4,7 +4,7 @@
 // validated by the governor, which records and ignores anything malformed.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { governorSchema, type GovernorConfig, type MaintenanceWindow } from '../config/governor';
+import { governorSchema, governorServiceOverrideSchema, type GovernorConfig, type MaintenanceWindow } from '../config/governor';
 import { ACTION_NAMES, type ActionName } from '../policy/actions';
 
 export const GOVERNOR_WORKFLOW_TYPE = 'governorWorkflow';
@@ -48,19 +48,38 @@ export const startMaintenancePayload = z
 export const endMaintenancePayload = z.object({ operator, service, reason: reason.optional() });
 export const resetBreakerPayload = z.object({ operator, service, reason: reason.optional() });
 
-export const GOVERNOR_SIGNALS = ['setMode', 'startMaintenance', 'endMaintenance', 'resetBreaker'] as const;
+/**
+ * Runtime limits of one service, set by an operator: they win over config (its per-service override and
+ * its global value) until `clearLimits`. The fields and bounds are config's per-service override
+ * (config/governor.ts); unknown fields are refused, at least one limit is required, and so is a reason.
+ * A later set changes only the limits it names.
+ */
+export const setLimitsPayload = governorServiceOverrideSchema
+  .extend({ operator, service, reason: reason.min(1, 'reason is required') })
+  .refine(
+    (p) => p.actionsPerHour !== undefined || p.maxInstanceShare !== undefined || p.breaker?.maxRemediations !== undefined || p.breaker?.windowMs !== undefined,
+    { message: 'give at least one limit: actionsPerHour, maxInstanceShare, breaker.maxRemediations or breaker.windowMs' },
+  );
+/** Drops every runtime limit of the service: config applies again. */
+export const clearLimitsPayload = z.object({ operator, service, reason: reason.optional() });
+
+export const GOVERNOR_SIGNALS = ['setMode', 'startMaintenance', 'endMaintenance', 'resetBreaker', 'setLimits', 'clearLimits'] as const;
 export type GovernorSignalName = (typeof GOVERNOR_SIGNALS)[number];
 
 export type SetModePayload = z.infer<typeof setModePayload>;
 export type StartMaintenancePayload = z.infer<typeof startMaintenancePayload>;
 export type EndMaintenancePayload = z.infer<typeof endMaintenancePayload>;
 export type ResetBreakerPayload = z.infer<typeof resetBreakerPayload>;
+export type SetLimitsPayload = z.infer<typeof setLimitsPayload>;
+export type ClearLimitsPayload = z.infer<typeof clearLimitsPayload>;
 
 export interface GovernorSignalPayloads {
   setMode: SetModePayload;
   startMaintenance: StartMaintenancePayload;
   endMaintenance: EndMaintenancePayload;
   resetBreaker: ResetBreakerPayload;
+  setLimits: SetLimitsPayload;
+  clearLimits: ClearLimitsPayload;
 }
 
 export const governorSignalPayloads: { [K in GovernorSignalName]: z.ZodType<GovernorSignalPayloads[K]> } = {
@@ -68,6 +87,8 @@ export const governorSignalPayloads: { [K in GovernorSignalName]: z.ZodType<Gove
   startMaintenance: startMaintenancePayload,
   endMaintenance: endMaintenancePayload,
   resetBreaker: resetBreakerPayload,
+  setLimits: setLimitsPayload,
+  clearLimits: clearLimitsPayload,
 };
 
 export const governorSignals: { [K in GovernorSignalName]: ReturnType<typeof defineSignal<[unknown]>> } = {
@@ -75,6 +96,8 @@ export const governorSignals: { [K in GovernorSignalName]: ReturnType<typeof def
   startMaintenance: defineSignal<[unknown]>('startMaintenance'),
   endMaintenance: defineSignal<[unknown]>('endMaintenance'),
   resetBreaker: defineSignal<[unknown]>('resetBreaker'),
+  setLimits: defineSignal<[unknown]>('setLimits'),
+  clearLimits: defineSignal<[unknown]>('clearLimits'),
 };
 
 // ---- settings (from config) ----
@@ -154,6 +177,8 @@ export interface AuditEntry {
     | 'breaker-open'
     | 'breaker-reset'
     | 'lease-expired'
+    | 'limits-set'
+    | 'limits-clear'
     | 'configured'
     | 'rejected';
   service?: string;
@@ -181,8 +206,34 @@ export interface LeaseView {
   expiresAt: string;
 }
 
+/**
+ * Where a limit in force comes from, highest precedence first: `runtime` (an operator's `setLimits`),
+ * `config` (config `governor.services.<service>`), `default` (config's global `governor.*` value, or its
+ * built-in default).
+ */
+export const LIMIT_SOURCES = ['runtime', 'config', 'default'] as const;
+export type LimitSource = (typeof LIMIT_SOURCES)[number];
+
+export interface EffectiveLimit {
+  /** The value the governor enforces now. */
+  value: number;
+  source: LimitSource;
+  /** What config gives: what applies once the runtime override is cleared (equals value unless source is runtime). */
+  config: { value: number; source: Exclude<LimitSource, 'runtime'> };
+  /** Who set the runtime override, when, and why (only when source is runtime). */
+  runtime?: { by: string; since: string; reason: string };
+}
+
+export interface ServiceLimits {
+  actionsPerHour: EffectiveLimit;
+  maxInstanceShare: EffectiveLimit;
+  breaker: { maxRemediations: EffectiveLimit; windowMs: EffectiveLimit };
+}
+
 export interface ServiceGovernance {
   service: string;
+  /** The limits in force and where each comes from; the values are also in budget, maxInstanceShare and breaker. */
+  limits: ServiceLimits;
   maintenance: { source: 'operator' | 'window'; until: string; by?: string; reason?: string; window?: string } | null;
   budget: { used: number; limit: number; nextSlotAt: string | null };
   maxInstanceShare: number;

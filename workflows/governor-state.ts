@@ -1,5 +1,5 @@
-// All state of the governor in one plain class: mode, maintenance, budgets, leases, breakers and the
-// audit. Handlers call exactly one method; every method takes the time from its caller (the workflow
+// All state of the governor in one plain class: mode, maintenance, budgets, leases, breakers, the
+// operators' runtime limits and the audit. Handlers call exactly one method; every method takes the time from its caller (the workflow
 // clock), so the class is pure and the unit tests drive the clock.
 import type { ActionName } from '../policy/actions';
 import {
@@ -8,6 +8,8 @@ import {
   governorSignalPayloads,
   MAX_MAINTENANCE_MS,
   type AuditEntry,
+  type ClearLimitsPayload,
+  type EffectiveLimit,
   type EndMaintenancePayload,
   type GovernorInput,
   type GovernorMode,
@@ -22,6 +24,7 @@ import {
   type PermitVerdict,
   type ResetBreakerPayload,
   type ServiceGovernance,
+  type SetLimitsPayload,
   type SetModePayload,
   type StartMaintenancePayload,
 } from '../signals/governor';
@@ -67,11 +70,24 @@ interface ServiceState {
   window: string | null;
 }
 
+/** One limit an operator set at runtime (`setLimits`): it wins over config until `clearLimits`. */
+interface RuntimeLimit {
+  value: number;
+  by: string;
+  since: number;
+  reason: string;
+}
+
 /** Everything carried over continueAsNew: plain JSON. */
 export interface GovernorSnapshot {
   mode: { mode: GovernorMode; since: number; by: string; reason?: string };
   settings: GovernorSettings;
   services: Record<string, ServiceState>;
+  /**
+   * Runtime limits per service. Absent until the first `setLimits`, so a governor that never had one
+   * carries exactly the snapshot it carried before runtime limits existed.
+   */
+  limits?: Record<string, Partial<Record<BoundName, RuntimeLimit>>>;
   permits: PermitRecord[];
   audit: AuditEntry[];
   decisions: PermitDecision[];
@@ -86,6 +102,20 @@ interface Bounds {
   maxRemediations: number;
   windowMs: number;
 }
+type BoundName = keyof Bounds;
+const BOUND_NAMES: readonly BoundName[] = ['actionsPerHour', 'maxInstanceShare', 'maxRemediations', 'windowMs'];
+/** A bound as payloads, config and the audit name it. */
+const BOUND_LABEL: Record<BoundName, string> = {
+  actionsPerHour: 'actionsPerHour',
+  maxInstanceShare: 'maxInstanceShare',
+  maxRemediations: 'breaker.maxRemediations',
+  windowMs: 'breaker.windowMs',
+};
+/** What config gives for a bound: the service's override (`config`) or the global value (`default`). */
+type Configured = EffectiveLimit['config'];
+const boundText = (name: BoundName, value: number) => (name !== 'windowMs' ? String(value) : value === HOUR_MS ? '1 hour' : spanText(value));
+/** Config keys a runtime limit shadows: a configure changing one of them is told the runtime limits still win. */
+const SHADOWED_SETTINGS = ['actionsPerHour', 'maxInstanceShare', 'breaker', 'services'];
 
 const iso = (t: number) => new Date(t).toISOString();
 const said = (reason?: string) => (reason ? `: ${reason}` : '');
@@ -211,7 +241,9 @@ export class GovernorState {
       this.audit(now, operator, 'rejected', `ignored ${signal} from ${operator}: not on the operator allowlist (${this.s.settings.operators.join(', ')})`, false);
       return;
     }
-    if ('service' in parsed.data && !this.knows(parsed.data.service)) {
+    // Runtime limits of a service that has since left the config can still be cleared.
+    const clearable = signal === 'clearLimits' && this.runtimeOf((parsed.data as ClearLimitsPayload).service) !== undefined;
+    if ('service' in parsed.data && !this.knows(parsed.data.service) && !clearable) {
       const service = parsed.data.service;
       this.audit(now, operator, 'rejected', `ignored ${signal} from ${operator}: unknown service "${service}" (configured: ${this.s.settings.knownServices.join(', ')})`, false);
       return;
@@ -225,10 +257,17 @@ export class GovernorState {
         return this.endMaintenance(parsed.data as EndMaintenancePayload, now);
       case 'resetBreaker':
         return this.resetBreaker(parsed.data as ResetBreakerPayload, now);
+      case 'setLimits':
+        return this.setLimits(parsed.data as SetLimitsPayload, now);
+      case 'clearLimits':
+        return this.clearLimits(parsed.data as ClearLimitsPayload, now);
     }
   }
 
-  /** A worker's config, sent at its start: recorded only when it changes something. */
+  /**
+   * A worker's config, sent at its start: recorded only when it changes something. It replaces the
+   * settings, never the operators' runtime limits: those keep winning (and the record says so).
+   */
   configure(raw: unknown, now: number): void {
     const parsed = configurePayload.safeParse(raw);
     if (!parsed.success) {
@@ -240,7 +279,10 @@ export class GovernorState {
     const changed = Object.keys(settings).filter((k) => JSON.stringify(before[k]) !== JSON.stringify((settings as Record<string, unknown>)[k]));
     if (changed.length === 0) return;
     this.s.settings = settings;
-    this.audit(now, 'config', 'configured', `settings changed by ${by}: ${changed.join(', ')}`, true);
+    const overridden = this.servicesWithRuntimeLimits();
+    const shadowed = overridden.length && changed.some((k) => SHADOWED_SETTINGS.includes(k));
+    const still = shadowed ? `; runtime limits still win for ${overridden.join(', ')} (\`zt limits clear <service>\` returns to config)` : '';
+    this.audit(now, 'config', 'configured', `settings changed by ${by}: ${changed.join(', ')}${still}`, true);
     this.tick(now);
   }
 
@@ -285,6 +327,46 @@ export class GovernorState {
     st.breaker = null;
     st.remediations = [];
     this.audit(now, operator, 'breaker-reset', `${operator} ${was} of ${service}${said(reason)}; automation may act on it again`, true, service);
+  }
+
+  private setLimits(p: SetLimitsPayload, now: number): void {
+    const { operator, service, reason } = p;
+    const given: Partial<Bounds> = {
+      actionsPerHour: p.actionsPerHour,
+      maxInstanceShare: p.maxInstanceShare,
+      maxRemediations: p.breaker?.maxRemediations,
+      windowMs: p.breaker?.windowMs,
+    };
+    const before = this.limitsOf(service);
+    const all = (this.s.limits ??= {});
+    const own = has(all, service) ? all[service]! : (all[service] = {});
+    const parts: string[] = [];
+    for (const name of BOUND_NAMES) {
+      const value = given[name];
+      if (value === undefined) continue;
+      own[name] = { value, by: operator, since: now, reason };
+      const was = before[name];
+      const used = name === 'actionsPerHour' ? `; ${this.peek(service)?.grants.length ?? 0} used in the last hour` : '';
+      parts.push(`${BOUND_LABEL[name]} ${boundText(name, value)} (was ${boundText(name, was.value)} from ${was.source}${used})`);
+    }
+    this.audit(now, operator, 'limits-set', `${operator} set runtime limits of ${service}: ${parts.join(', ')}${said(reason)}; they win over config until cleared (\`zt limits clear ${service}\`)`, true, service);
+    this.tick(now);
+  }
+
+  private clearLimits({ operator, service, reason }: ClearLimitsPayload, now: number): void {
+    const own = this.runtimeOf(service);
+    if (!own) {
+      this.audit(now, operator, 'limits-clear', `${operator} cleared the runtime limits of ${service}, but it had none; config applies`, false, service);
+      return;
+    }
+    const configured = this.configured(service);
+    const parts = BOUND_NAMES.flatMap((name) => {
+      const r = own[name];
+      return r ? [`${BOUND_LABEL[name]} ${boundText(name, r.value)} → ${boundText(name, configured[name].value)} from ${configured[name].source}`] : [];
+    });
+    delete this.s.limits![service];
+    this.audit(now, operator, 'limits-clear', `${operator} cleared the runtime limits of ${service} (${parts.join(', ')})${said(reason)}; config applies again`, true, service);
+    this.tick(now);
   }
 
   // ---- permits ----
@@ -430,8 +512,10 @@ export class GovernorState {
     const b = this.bounds(name);
     const grants = (st?.grants ?? []).filter((t) => t > now - HOUR_MS);
     const lease = st?.lease && st.lease.expiresAt > now ? st.lease : null;
+    const limits = this.limitsOf(name);
     return {
       service: name,
+      limits: { actionsPerHour: limits.actionsPerHour, maxInstanceShare: limits.maxInstanceShare, breaker: { maxRemediations: limits.maxRemediations, windowMs: limits.windowMs } },
       maintenance: this.maintenanceOf(name, now),
       budget: { used: grants.length, limit: b.actionsPerHour, nextSlotAt: grants.length >= b.actionsPerHour && grants.length ? iso(Math.min(...grants) + HOUR_MS) : null },
       maxInstanceShare: b.maxInstanceShare,
@@ -466,15 +550,52 @@ export class GovernorState {
     return window ? { source: 'window', until: iso(window.until), window: window.label } : null;
   }
 
+  /** The bounds in force: runtime limit > config's per-service override > config's global value. */
   private bounds(service: string): Bounds {
+    const configured = this.configured(service);
+    const runtime = this.runtimeOf(service);
+    return {
+      actionsPerHour: runtime?.actionsPerHour?.value ?? configured.actionsPerHour.value,
+      maxInstanceShare: runtime?.maxInstanceShare?.value ?? configured.maxInstanceShare.value,
+      maxRemediations: runtime?.maxRemediations?.value ?? configured.maxRemediations.value,
+      windowMs: runtime?.windowMs?.value ?? configured.windowMs.value,
+    };
+  }
+
+  /** What config gives, without runtime limits: the service's override, else the global value. */
+  private configured(service: string): Record<BoundName, Configured> {
     const g = this.s.settings;
     const o = has(g.services, service) ? g.services[service] : undefined;
+    const pick = (own: number | undefined, global: number): Configured => (own !== undefined ? { value: own, source: 'config' } : { value: global, source: 'default' });
     return {
-      actionsPerHour: o?.actionsPerHour ?? g.actionsPerHour,
-      maxInstanceShare: o?.maxInstanceShare ?? g.maxInstanceShare,
-      maxRemediations: o?.breaker?.maxRemediations ?? g.breaker.maxRemediations,
-      windowMs: o?.breaker?.windowMs ?? g.breaker.windowMs,
+      actionsPerHour: pick(o?.actionsPerHour, g.actionsPerHour),
+      maxInstanceShare: pick(o?.maxInstanceShare, g.maxInstanceShare),
+      maxRemediations: pick(o?.breaker?.maxRemediations, g.breaker.maxRemediations),
+      windowMs: pick(o?.breaker?.windowMs, g.breaker.windowMs),
     };
+  }
+
+  /** Each bound in force with where it comes from (the same values as bounds()). */
+  private limitsOf(service: string): Record<BoundName, EffectiveLimit> {
+    const configured = this.configured(service);
+    const runtime = this.runtimeOf(service);
+    const one = (name: BoundName): EffectiveLimit => {
+      const r = runtime?.[name];
+      const config = configured[name];
+      return r ? { value: r.value, source: 'runtime', config, runtime: { by: r.by, since: iso(r.since), reason: r.reason } } : { value: config.value, source: config.source, config };
+    };
+    return { actionsPerHour: one('actionsPerHour'), maxInstanceShare: one('maxInstanceShare'), maxRemediations: one('maxRemediations'), windowMs: one('windowMs') };
+  }
+
+  /** The service's runtime limits; undefined when it has none. */
+  private runtimeOf(service: string): Partial<Record<BoundName, RuntimeLimit>> | undefined {
+    const all = this.s.limits;
+    const own = all && has(all, service) ? all[service] : undefined;
+    return own && Object.keys(own).length ? own : undefined;
+  }
+
+  private servicesWithRuntimeLimits(): string[] {
+    return Object.keys(this.s.limits ?? {}).filter((name) => this.runtimeOf(name) !== undefined).sort();
   }
 
   private windowsOf(service: string) {
@@ -492,7 +613,12 @@ export class GovernorState {
   }
 
   private serviceNames(): string[] {
-    const names = new Set([...this.s.settings.knownServices, ...Object.keys(this.s.settings.maintenance), ...Object.keys(this.s.services)]);
+    const names = new Set([
+      ...this.s.settings.knownServices,
+      ...Object.keys(this.s.settings.maintenance),
+      ...Object.keys(this.s.services),
+      ...this.servicesWithRuntimeLimits(),
+    ]);
     return [...names].sort();
   }
 

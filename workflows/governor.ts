@@ -23,6 +23,7 @@ import {
   releasePermitUpdate,
   requestPermitUpdate,
   type GovernorInput,
+  type ServiceLimits,
 } from '../signals/governor';
 import { GovernorState } from './governor-state';
 
@@ -84,6 +85,7 @@ function show(state: GovernorState, shown: string): string {
         s.lease ? `lease ${s.lease.incidentId} (${s.lease.action})` : '',
         s.maintenance ? `maintenance until ${s.maintenance.until}` : '',
         s.breaker.open ? 'breaker **open**' : '',
+        runtimeLimitsText(s.limits),
       ]
         .filter(Boolean)
         .join(' · '),
@@ -92,4 +94,16 @@ function show(state: GovernorState, shown: string): string {
   const text = lines.join('\n\n');
   if (text !== shown) setCurrentDetails(text);
   return text;
+}
+
+/** "runtime limits: actionsPerHour 2 (alice)"; empty when config rules. */
+function runtimeLimitsText(l: ServiceLimits): string {
+  const set = [
+    ['actionsPerHour', l.actionsPerHour],
+    ['maxInstanceShare', l.maxInstanceShare],
+    ['breaker.maxRemediations', l.breaker.maxRemediations],
+    ['breaker.windowMs', l.breaker.windowMs],
+  ] as const;
+  const runtime = set.filter(([, limit]) => limit.source === 'runtime').map(([name, limit]) => `${name} ${limit.value} (${limit.runtime?.by})`);
+  return runtime.length ? `runtime limits: ${runtime.join(', ')}` : '';
 }

@@ -285,6 +285,45 @@ describe('the governor on a real Temporal server', () => {
     await recordHistory(governor, 'governor-permits-and-operators', temporal.address);
   });
 
+  test('`zt limits set` lowers the budget at runtime: a permit escalates for budget; `zt limits clear` returns to config', async () => {
+    const used = (await state()).services.find((s) => s.service === API)!.budget.used;
+    assert.ok(used >= 1 && used < 20, `used ${used}`);
+    const before = JSON.parse(await ztOk('limits', API, '--json'));
+    assert.deepEqual(before.actionsPerHour, { value: 20, source: 'default', config: { value: 20, source: 'default' } });
+
+    const out = await ztOk('limits', 'set', API, '--actions-per-hour', String(used), '--reason', 'noisy deploy');
+    assert.match(out, new RegExp(`ci-operator set runtime limits of ${API}: actionsPerHour ${used} \\(was 20 from default; ${used} used in the last hour\\): noisy deploy`));
+    const spent = await request(incident('m'));
+    assert.equal(spent.verdict, 'escalate', spent.reason);
+    assert.match(spent.reason, new RegExp(`^action budget spent: ${used} automatic action\\(s\\) on ${API} in the last hour \\(limit ${used}\\)`));
+
+    const shown = JSON.parse(await ztOk('limits', API, '--json'));
+    assert.deepEqual(
+      { value: shown.actionsPerHour.value, source: shown.actionsPerHour.source, by: shown.actionsPerHour.runtime?.by, reason: shown.actionsPerHour.runtime?.reason },
+      { value: used, source: 'runtime', by: DEFAULT_OPERATOR, reason: 'noisy deploy' },
+    );
+    assert.match(await ztOk('limits', API), new RegExp(`^actionsPerHour\\s+${used}\\s+runtime\\s+20 \\(default\\)\\s+ci-operator at .*: noisy deploy$`, 'm'));
+    assert.match(await ztOk('governor'), new RegExp(`^${API}\\s+actionsPerHour\\s+${used}\\s+20 \\(default\\)\\s+ci-operator at`, 'm'));
+
+    const cleared = JSON.parse(await ztOk('limits', 'clear', API, '--operator', 'alice', '--reason', 'deploy done', '--json'));
+    assert.deepEqual({ signal: cleared.signal, applied: cleared.applied, kind: cleared.audit.kind, actor: cleared.audit.actor }, { signal: 'clearLimits', applied: true, kind: 'limits-clear', actor: 'alice' });
+    assert.match(cleared.audit.summary, new RegExp(`alice cleared the runtime limits of ${API} \\(actionsPerHour ${used} → 20 from default\\): deploy done; config applies again`));
+    const again = await request(incident('m'));
+    assert.match(again.reason, new RegExp(`action ${used + 1} of 20 this hour`));
+    await release(grantedId(again), 'failed');
+
+    const view = await state();
+    assert.ok(view.audit.some((e) => e.kind === 'limits-set' && e.actor === DEFAULT_OPERATOR && e.service === API && e.applied), JSON.stringify(view.audit.slice(-5)));
+    assert.equal(view.services.find((s) => s.service === API)?.limits.actionsPerHour.source, 'default');
+    const signals = await signalsInHistory(governor);
+    assert.ok(
+      signals.some((s) => s.name === 'setLimits' && s.payload?.operator === DEFAULT_OPERATOR && s.payload?.service === API && s.payload?.actionsPerHour === used && s.payload?.reason === 'noisy deploy'),
+      JSON.stringify(signals),
+    );
+    assert.ok(signals.some((s) => s.name === 'clearLimits' && s.payload?.operator === 'alice' && s.payload?.reason === 'deploy done'), JSON.stringify(signals));
+    await recordHistory(governor, 'governor-runtime-limits', temporal.address);
+  });
+
   test('a worker start hands the governor its config; a changed one is recorded', async () => {
     const before = (await state()).audit.at(-1)!.seq;
     await ensureGovernor(temporal.client, config, 'test worker');

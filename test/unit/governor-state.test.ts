@@ -426,6 +426,190 @@ describe('GovernorState', () => {
     });
   });
 
+  describe('runtime limits (setLimits / clearLimits)', () => {
+    const limitsOf = (g: GovernorState, now: number, name = 'api') => serviceView(g, now, name).limits;
+
+    test('a lower actionsPerHour escalates for budget until cleared; both changes are in the audit with the operator', () => {
+      const g = governor();
+      for (const at of [T0, T0 + MIN]) g.releasePermit({ permitId: granted(g.requestPermit(A, at)), outcome: 'failed' }, at);
+      g.receive('setLimits', { operator: 'alice', service: 'api', actionsPerHour: 2, reason: 'noisy deploy' }, T0 + 2 * MIN);
+      const set = lastAudit(g, T0 + 2 * MIN);
+      assert.deepEqual({ kind: set.kind, actor: set.actor, service: set.service, applied: set.applied }, { kind: 'limits-set', actor: 'alice', service: 'api', applied: true });
+      assert.equal(
+        set.summary,
+        'alice set runtime limits of api: actionsPerHour 2 (was 6 from default; 2 used in the last hour): noisy deploy; they win over config until cleared (`zt limits clear api`)',
+      );
+      expectVerdict(g.requestPermit(A, T0 + 3 * MIN), 'escalate', /action budget spent: 2 automatic action\(s\) on api in the last hour \(limit 2\)/);
+      assert.deepEqual(serviceView(g, T0 + 3 * MIN).budget, { used: 2, limit: 2, nextSlotAt: new Date(T0 + HOUR).toISOString() });
+      assert.deepEqual(limitsOf(g, T0 + 3 * MIN).actionsPerHour, {
+        value: 2,
+        source: 'runtime',
+        config: { value: 6, source: 'default' },
+        runtime: { by: 'alice', since: new Date(T0 + 2 * MIN).toISOString(), reason: 'noisy deploy' },
+      });
+      // The other service keeps config's budget.
+      granted(g.requestPermit({ ...A, service: 'web' }, T0 + 3 * MIN));
+
+      g.receive('clearLimits', { operator: 'bob', service: 'api', reason: 'deploy done' }, T0 + 4 * MIN);
+      const cleared = lastAudit(g, T0 + 4 * MIN);
+      assert.deepEqual({ kind: cleared.kind, actor: cleared.actor, applied: cleared.applied }, { kind: 'limits-clear', actor: 'bob', applied: true });
+      assert.equal(cleared.summary, 'bob cleared the runtime limits of api (actionsPerHour 2 → 6 from default): deploy done; config applies again');
+      assert.deepEqual(limitsOf(g, T0 + 4 * MIN).actionsPerHour, { value: 6, source: 'default', config: { value: 6, source: 'default' } });
+      granted(g.requestPermit(A, T0 + 4 * MIN));
+
+      g.receive('clearLimits', { operator: 'bob', service: 'api' }, T0 + 5 * MIN);
+      const nothing = lastAudit(g, T0 + 5 * MIN);
+      assert.deepEqual({ kind: nothing.kind, applied: nothing.applied }, { kind: 'limits-clear', applied: false });
+      assert.match(nothing.summary, /but it had none; config applies/);
+    });
+
+    test('precedence: runtime > config per-service override > config default, and a later configure does not erase runtime limits', () => {
+      const g = governor({ services: { api: { actionsPerHour: 4, breaker: { windowMs: 30 * MIN } } } });
+      const l0 = limitsOf(g, T0);
+      assert.deepEqual(
+        [l0.actionsPerHour.source, l0.maxInstanceShare.source, l0.breaker.maxRemediations.source, l0.breaker.windowMs.source],
+        ['config', 'default', 'default', 'config'],
+      );
+      assert.deepEqual([l0.actionsPerHour.value, l0.breaker.windowMs.value], [4, 30 * MIN]);
+
+      g.receive('setLimits', { operator: 'alice', service: 'api', actionsPerHour: 1, breaker: { windowMs: 2 * HOUR }, reason: 'flaky' }, T0);
+      assert.match(lastAudit(g, T0).summary, /actionsPerHour 1 \(was 4 from config; 0 used in the last hour\), breaker\.windowMs 2 hours \(was 30 min from config\): flaky/);
+      const l1 = limitsOf(g, T0);
+      assert.deepEqual([l1.actionsPerHour.value, l1.actionsPerHour.source, l1.actionsPerHour.config.value], [1, 'runtime', 4]);
+      assert.deepEqual([l1.breaker.windowMs.value, l1.breaker.windowMs.source], [2 * HOUR, 'runtime']);
+      assert.equal(serviceView(g, T0).breaker.windowMs, 2 * HOUR);
+
+      // A worker with a new config: settings change, the runtime limits keep winning, and the record says so.
+      const settings = governorSettingsSchema.parse({ knownServices: ['api', 'web'], actionsPerHour: 10, services: { api: { actionsPerHour: 8 } } });
+      g.configure({ by: 'worker host-1', settings }, T0 + 1);
+      assert.equal(lastAudit(g, T0 + 1).summary, 'settings changed by worker host-1: actionsPerHour, services; runtime limits still win for api (`zt limits clear <service>` returns to config)');
+      const l2 = limitsOf(g, T0 + 1);
+      assert.deepEqual(l2.actionsPerHour, { ...l1.actionsPerHour, config: { value: 8, source: 'config' } });
+      assert.deepEqual(l2.breaker.windowMs.config, { value: HOUR, source: 'default' });
+      granted(g.requestPermit(A, T0 + 2));
+      g.releasePermit({ permitId: serviceView(g, T0 + 2).lease!.permitId, outcome: 'failed' }, T0 + 2);
+      expectVerdict(g.requestPermit(A, T0 + 3), 'escalate', /limit 1\)/);
+      // web follows the new global value.
+      assert.deepEqual(limitsOf(g, T0 + 3, 'web').actionsPerHour, { value: 10, source: 'default', config: { value: 10, source: 'default' } });
+
+      g.receive('clearLimits', { operator: 'alice', service: 'api' }, T0 + 4);
+      assert.match(lastAudit(g, T0 + 4).summary, /actionsPerHour 1 → 8 from config, breaker\.windowMs 2 hours → 1 hour from default/);
+      assert.deepEqual(limitsOf(g, T0 + 4).actionsPerHour, { value: 8, source: 'config', config: { value: 8, source: 'config' } });
+      granted(g.requestPermit(A, T0 + 5));
+      // Without runtime limits a configure is recorded as before.
+      g.configure({ by: 'worker host-2', settings: { ...settings, actionsPerHour: 11 } }, T0 + 6);
+      assert.equal(lastAudit(g, T0 + 6).summary, 'settings changed by worker host-2: actionsPerHour');
+    });
+
+    test('a later set changes only the limits it names; the same limit set again is replaced', () => {
+      const g = governor();
+      g.receive('setLimits', { operator: 'alice', service: 'api', actionsPerHour: 2, reason: 'one' }, T0);
+      g.receive('setLimits', { operator: 'bob', service: 'api', maxInstanceShare: 1, breaker: { maxRemediations: 5 }, reason: 'two' }, T0 + 1);
+      g.receive('setLimits', { operator: 'bob', service: 'api', actionsPerHour: 3, reason: 'three' }, T0 + 2);
+      const l = limitsOf(g, T0 + 2);
+      assert.deepEqual(
+        [l.actionsPerHour.value, l.actionsPerHour.runtime?.reason, l.maxInstanceShare.value, l.maxInstanceShare.runtime?.by, l.breaker.maxRemediations.value, l.breaker.windowMs.source],
+        [3, 'three', 1, 'bob', 5, 'default'],
+      );
+      assert.match(lastAudit(g, T0 + 2).summary, /actionsPerHour 3 \(was 2 from runtime; 0 used in the last hour\)/);
+    });
+
+    test('blast radius and breaker follow the runtime limits', () => {
+      const g = governor();
+      expectVerdict(g.requestPermit({ ...A, takesOutOfService: 2 }, T0), 'escalate', /blast radius/);
+      g.receive('setLimits', { operator: 'alice', service: 'api', maxInstanceShare: 1, breaker: { maxRemediations: 1 }, reason: 'two instances may go at once' }, T0);
+      const id = granted(g.requestPermit({ ...A, takesOutOfService: 2 }, T0));
+      // Lowering maxRemediations does not open the breaker by itself: the next verified remediation does.
+      assert.equal(serviceView(g, T0).breaker.open, false);
+      assert.equal(g.releasePermit({ permitId: id, outcome: 'verified' }, T0 + MIN).breakerOpened, true);
+      expectVerdict(g.requestPermit(A, T0 + 2 * MIN), 'escalate', /remediated 1 times in the last hour/);
+      // Clearing the limits does not close an open breaker: only a reset does.
+      g.receive('clearLimits', { operator: 'alice', service: 'api' }, T0 + 3 * MIN);
+      assert.equal(serviceView(g, T0 + 3 * MIN).breaker.open, true);
+    });
+
+    test('a shorter breaker window forgets older remediations at once', () => {
+      const g = governor();
+      g.releasePermit({ permitId: granted(g.requestPermit(A, T0)), outcome: 'verified' }, T0);
+      g.releasePermit({ permitId: granted(g.requestPermit(A, T0 + 20 * MIN)), outcome: 'verified' }, T0 + 20 * MIN);
+      assert.equal(serviceView(g, T0 + 25 * MIN).breaker.remediations, 2);
+      g.receive('setLimits', { operator: 'alice', service: 'api', breaker: { windowMs: 10 * MIN }, reason: 'only recent ones count' }, T0 + 25 * MIN);
+      assert.equal(serviceView(g, T0 + 25 * MIN).breaker.remediations, 1);
+      assert.equal(g.nextWakeAt(T0 + 25 * MIN), T0 + 30 * MIN);
+    });
+
+    test('malformed limits are recorded and ignored, with the bounds of config', () => {
+      const g = governor();
+      const ok = { operator: 'alice', service: 'api', reason: 'x' };
+      const bad: Array<[Record<string, unknown>, RegExp]> = [
+        [{ ...ok }, /give at least one limit/],
+        [{ ...ok, breaker: {} }, /give at least one limit/],
+        [{ operator: 'alice', service: 'api', actionsPerHour: 2 }, /reason/],
+        [{ ...ok, reason: '  ', actionsPerHour: 2 }, /reason is required/],
+        [{ ...ok, actionsPerHour: -1 }, /actionsPerHour/],
+        [{ ...ok, actionsPerHour: 10_001 }, /actionsPerHour/],
+        [{ ...ok, actionsPerHour: 1.5 }, /actionsPerHour/],
+        [{ ...ok, maxInstanceShare: 0 }, /maxInstanceShare/],
+        [{ ...ok, maxInstanceShare: 1.5 }, /maxInstanceShare/],
+        [{ ...ok, breaker: { maxRemediations: 0 } }, /breaker\.maxRemediations/],
+        [{ ...ok, breaker: { windowMs: 500 } }, /breaker\.windowMs/],
+        [{ ...ok, breaker: { windowMs: 8 * 24 * HOUR } }, /breaker\.windowMs/],
+        [{ ...ok, actionPerHour: 2 }, /actionPerHour/],
+        [{ ...ok, breaker: { max: 2 } }, /max/],
+      ];
+      for (const [payload, message] of bad) {
+        g.receive('setLimits', payload, T0);
+        const entry = lastAudit(g, T0);
+        assert.deepEqual({ kind: entry.kind, applied: entry.applied }, { kind: 'rejected', applied: false }, JSON.stringify(payload));
+        assert.match(entry.summary, /^ignored setLimits: /);
+        assert.match(entry.summary, message, JSON.stringify(payload));
+      }
+      g.receive('clearLimits', { service: 'api' }, T0);
+      assert.match(lastAudit(g, T0).summary, /^ignored clearLimits: operator/);
+      assert.equal(g.snapshot().limits, undefined, 'nothing was set');
+      assert.equal(serviceView(g, T0).budget.limit, 6);
+    });
+
+    test('the operator allowlist and unknown services apply as to every change', () => {
+      const g = governor({ operators: ['alice'] });
+      g.receive('setLimits', { operator: 'mallory', service: 'api', actionsPerHour: 100, reason: 'x' }, T0);
+      assert.match(lastAudit(g, T0).summary, /ignored setLimits from mallory: not on the operator allowlist \(alice\)/);
+      g.receive('setLimits', { operator: 'alice', service: 'nope', actionsPerHour: 1, reason: 'x' }, T0);
+      assert.match(lastAudit(g, T0).summary, /ignored setLimits from alice: unknown service "nope" \(configured: api, web\)/);
+      g.receive('clearLimits', { operator: 'alice', service: 'nope' }, T0);
+      assert.match(lastAudit(g, T0).summary, /ignored clearLimits from alice: unknown service "nope"/);
+      assert.equal(serviceView(g, T0).limits.actionsPerHour.source, 'default');
+
+      g.receive('setLimits', { operator: 'alice', service: 'api', actionsPerHour: 1, reason: 'x' }, T0);
+      g.receive('clearLimits', { operator: 'mallory', service: 'api' }, T0);
+      assert.equal(lastAudit(g, T0).kind, 'rejected');
+      assert.equal(serviceView(g, T0).limits.actionsPerHour.source, 'runtime');
+    });
+
+    test('runtime limits of a service that left the config stay visible and can still be cleared', () => {
+      const g = governor();
+      g.receive('setLimits', { operator: 'alice', service: 'web', actionsPerHour: 1, reason: 'x' }, T0);
+      g.configure({ by: 'worker', settings: governorSettingsSchema.parse({ knownServices: ['api'] }) }, T0);
+      assert.equal(serviceView(g, T0, 'web').limits.actionsPerHour.source, 'runtime');
+      g.receive('clearLimits', { operator: 'alice', service: 'web' }, T0);
+      const entry = lastAudit(g, T0);
+      assert.deepEqual({ kind: entry.kind, applied: entry.applied }, { kind: 'limits-clear', applied: true });
+      g.receive('clearLimits', { operator: 'alice', service: 'web' }, T0);
+      assert.equal(lastAudit(g, T0).kind, 'rejected', 'nothing left to clear: an unknown service again');
+    });
+
+    test('runtime limits survive continueAsNew; a governor that never had one carries no limits field', () => {
+      const g = governor();
+      assert.equal('limits' in g.snapshot(), false);
+      g.receive('setLimits', { operator: 'alice', service: 'api', actionsPerHour: 1, reason: 'x' }, T0);
+      const carried = JSON.parse(JSON.stringify(g.snapshot())) as unknown;
+      const next = new GovernorState({ mode: 'auto', settings: governorSettingsSchema.parse({}), carried }, T0 + 1, 'gov1');
+      assert.deepEqual(serviceView(next, T0 + 1).limits, serviceView(g, T0 + 1).limits);
+      granted(next.requestPermit(A, T0 + 1));
+      expectVerdict(next.requestPermit({ ...A, requestId: 'other', incidentWorkflowId: 'x' }, T0 + 2), 'escalate', /limit 1\)/);
+    });
+  });
+
   test('the state survives continueAsNew as plain JSON', () => {
     const g = governor({ actionsPerHour: 4 });
     const held = granted(g.requestPermit(A, T0));
