@@ -5,11 +5,17 @@ import { restartInstances } from './restart-instances';
 import { verifyRecovery } from './verify-recovery';
 import { pageHumans, publishReport } from './report';
 import { readGovernor, releaseActionPermit, requestActionPermit } from './governor';
+import { cleanLogs, restoreFiles } from './actions/disk';
+import { flushCache, restoreCacheKeys } from './actions/cache';
+import { rollbackDeploy, rollForwardDeploy } from './actions/deploy';
+import { scaleDown, scaleUp } from './actions/scale';
+import { drainTraffic, rebalanceWeights, rerouteTraffic, restoreWeights, undrainTraffic } from './actions/traffic';
 import type { ActivityDeps } from './deps';
 import type { EvidenceRequest, PageRequest, RestartRequest, VerifyRequest } from './types';
 import type { Evidence } from '../policy/types';
 import type { IncidentReport } from '../signals/incident';
 import type { PermitRelease, PermitRequest } from '../signals/governor';
+import type { ActionRequest, UndoRequest } from '../signals/actions';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -22,6 +28,20 @@ export function createActivities(deps: ActivityDeps) {
     requestActionPermit: (req: PermitRequest) => requestActionPermit(deps, req),
     releaseActionPermit: (req: PermitRelease) => releaseActionPermit(deps, req),
     readGovernor: () => readGovernor(deps),
+    // The approved actions beyond restart (activities/actions/), each with the undo it records.
+    rollbackDeploy: (req: ActionRequest) => rollbackDeploy(deps, req),
+    rollForwardDeploy: (req: UndoRequest) => rollForwardDeploy(deps, req),
+    scaleUp: (req: ActionRequest) => scaleUp(deps, req),
+    scaleDown: (req: UndoRequest) => scaleDown(deps, req),
+    drainTraffic: (req: ActionRequest) => drainTraffic(deps, req),
+    undrainTraffic: (req: UndoRequest) => undrainTraffic(deps, req),
+    rerouteTraffic: (req: ActionRequest) => rerouteTraffic(deps, req),
+    rebalanceWeights: (req: ActionRequest) => rebalanceWeights(deps, req),
+    restoreWeights: (req: UndoRequest) => restoreWeights(deps, req),
+    flushCache: (req: ActionRequest) => flushCache(deps, req),
+    restoreCacheKeys: (req: UndoRequest) => restoreCacheKeys(deps, req),
+    cleanLogs: (req: ActionRequest) => cleanLogs(deps, req),
+    restoreFiles: (req: UndoRequest) => restoreFiles(deps, req),
   };
 }
 

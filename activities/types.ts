@@ -1,5 +1,4 @@
 // Inputs and outputs of the activities, shared with the workflow (types only).
-import type { UndoRecipe } from '../signals/incident';
 import type { Evidence } from '../policy/types';
 
 export interface EvidenceRequest {
@@ -16,11 +15,7 @@ export interface RestartRequest {
   reload: boolean;
 }
 
-export interface ActionOutcome {
-  performed: boolean;
-  summary: string;
-  undo: UndoRecipe;
-}
+export type { ActionOutcome } from '../signals/actions';
 
 export interface VerifyRequest {
   service: string;

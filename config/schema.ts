@@ -1,6 +1,7 @@
 // The one configuration schema. Everything a user can set lives here with its default, so a broken
 // config is refused at start-up with the path of the bad field instead of surfacing mid-incident.
 import { z } from 'zod';
+import { actionsSchema } from './actions';
 import { governorSchema } from './governor';
 
 const serviceName = z
@@ -161,6 +162,8 @@ export const serviceSchema = z.object({
   /** Tags such as "auth" or "billing" mark services whose incidents always escalate. */
   tags: z.array(z.string()).default([]),
   detectors: detectorsSchema.prefault({}),
+  /** Settings of the approved actions for this service (`config/actions/`); an absent section: not available. */
+  actions: actionsSchema.prefault({}),
 });
 
 export const sentinelSchema = z.object({

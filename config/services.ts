@@ -22,6 +22,7 @@ export function effectiveServices(config: Config): ServiceConfig[] {
       instances: config.demo.instances,
       tags: [],
       detectors: serviceSchema.shape.detectors.parse(undefined),
+      actions: serviceSchema.shape.actions.parse(undefined),
     },
   ];
 }

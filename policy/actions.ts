@@ -7,7 +7,17 @@
 // customer-visible config): a playbook may name them so the plan is written down, but such a step
 // always waits for a human's `approve` and says why.
 
-export const AUTOMATIC_ACTIONS = ['pm2-restart', 'pm2-reload', 'rollback-deploy', 'scale-up', 'drain-traffic', 'flush-cache'] as const;
+export const AUTOMATIC_ACTIONS = [
+  'pm2-restart',
+  'pm2-reload',
+  'rollback-deploy',
+  'scale-up',
+  'drain-traffic',
+  'reroute-traffic',
+  'rebalance-weights',
+  'flush-cache',
+  'clean-logs',
+] as const;
 export const EXCLUDED_ACTIONS = [
   'schema-change',
   'data-deletion',

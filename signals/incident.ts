@@ -28,8 +28,8 @@ export type IncidentPhase =
 
 export type IncidentOutcome = 'auto-resolved' | 'recovered-without-action' | 'resolved-by-human';
 
-/** How to undo an action; `none` says why nothing needs undoing. */
-export type UndoRecipe = { kind: 'none'; why: string };
+export type { UndoRecipe } from './actions';
+import type { UndoRecipe } from './actions';
 
 export interface ActionRecord {
   action: ActionName;

@@ -42,7 +42,8 @@ const hang: Omit<Diagnosis, 'policy'> = {
   playbook: ['pm2-restart'],
 };
 
-const activities: Activities = {
+// Only the activities this incident reaches; the workflow never schedules the other actions here.
+const activities: Partial<Activities> = {
   async collectEvidence(req): Promise<Evidence> {
     return {
       service: req.service,
