@@ -26,6 +26,11 @@ export interface Pm2Process {
   exitCode: number | null;
   /** ms since epoch when the current process started (PM2's pm_uptime). */
   startedAt: number;
+  /**
+   * ms since epoch when PM2 created this process (created_at): kept across restarts, new for a process added
+   * by `scale` (and reset by a reload or `pm2 reset`). Absent when PM2 does not say.
+   */
+  createdAt?: number;
   memoryBytes: number;
   cpuPercent: number;
   /** The files PM2 writes the process's stderr and stdout to (pm_err_log_path, pm_out_log_path), when it says. */
@@ -85,6 +90,7 @@ export function toPm2Process(desc: ProcessDescription | Record<string, any>): Pm
     unstableRestarts: Number(env.unstable_restarts ?? 0),
     exitCode: env.exit_code === undefined || env.exit_code === null ? null : Number(env.exit_code),
     startedAt: Number(env.pm_uptime ?? 0),
+    ...(Number(env.created_at) > 0 ? { createdAt: Number(env.created_at) } : {}),
     memoryBytes: Number(d.monit?.memory ?? 0),
     cpuPercent: Number(d.monit?.cpu ?? 0),
     ...(typeof env.pm_err_log_path === 'string' && env.pm_err_log_path ? { errLogPath: env.pm_err_log_path } : {}),
@@ -130,9 +136,21 @@ export class Pm2Client {
     await withTimeout<unknown>(`restart ${pmId}`, this.timeoutMs, (cb) => this.api.restart(pmId, cb));
   }
 
-  /** Zero-downtime reload of a cluster-mode app: instances are replaced one at a time. */
-  async reload(name: string): Promise<void> {
-    await withTimeout<unknown>(`reload ${name}`, this.timeoutMs, (cb) => this.api.reload(name, cb));
+  /**
+   * Zero-downtime reload of a cluster-mode app (by name: instances are replaced one at a time) or of one
+   * instance (by pm_id). PM2 restarts instead whatever is not online in cluster mode.
+   */
+  async reload(nameOrId: string | number): Promise<void> {
+    await withTimeout<unknown>(`reload ${nameOrId}`, this.timeoutMs, (cb) => this.api.reload(nameOrId as any, cb));
+  }
+
+  /**
+   * Sets the number of instances of an app (PM2's `scale`): added instances are copies of the first one
+   * with the next free NODE_APP_INSTANCE (fork and cluster mode alike). Scaling down through PM2 deletes the
+   * lowest pm_ids first, i.e. the original instances; to remove added ones, delete them by pm_id instead.
+   */
+  async scale(name: string, instances: number): Promise<void> {
+    await withTimeout<unknown>(`scale ${name} ${instances}`, this.timeoutMs, (cb) => (this.api as any).scale(name, instances, cb));
   }
 
   async delete(nameOrId: string | number): Promise<void> {
