@@ -1,6 +1,14 @@
-// The approved action "PM2 restart, single app": restart only the sick instances of one configured
-// service (or reload a cluster-mode app without downtime). Idempotent: a retried attempt never
-// restarts an instance twice for the same decision.
+// The approved action "PM2 restart, single app" (issue 5 item 1): zero-downtime reload in cluster mode
+// when the app is online, restart otherwise — for one configured service only.
+//
+// - pm2-restart acts on the blamed instances one at a time: an instance that is online in cluster mode is
+//   reloaded by pm_id (PM2 starts its replacement, waits for it to listen, then stops the old worker, so
+//   its port keeps answering); any other instance (fork mode, stopped, errored, launching) is restarted.
+// - pm2-reload is PM2's rolling reload of the whole app when every instance is online in cluster mode;
+//   otherwise a whole-app reload would be a restart of every instance at once, so it falls back to the
+//   per-instance rule above on the blamed instances only.
+//
+// Idempotent: a retried attempt never restarts an instance twice for the same decision.
 import { Context } from '@temporalio/activity';
 import { findService } from '../config/services';
 import type { UndoRecipe } from '../signals/incident';
@@ -46,30 +54,38 @@ export async function restartInstances({ config, pm2, logger }: ActivityDeps, re
   // scheduled has already been restarted by it (or by PM2), so restarting it again would double-act.
   const alreadyFresh = (startedAt: number) => ctx.info.attempt > 1 && startedAt >= ctx.info.scheduledTimestampMs;
 
-  if (req.reload) {
+  const reloadable = (p: { execMode: string; status: string }) => p.execMode === 'cluster' && p.status === 'online';
+
+  if (req.reload && processes.every(reloadable)) {
     if (done.size > 0 || processes.every((p) => alreadyFresh(p.startedAt))) {
       return { performed: false, summary: `already reloaded ${service.name} for ${req.idempotencyKey}`, undo: NOTHING_TO_UNDO };
     }
     await whileHeartbeating(ctx, pm2.reload(service.name));
     ctx.heartbeat({ idempotencyKey: req.idempotencyKey, done: [...owned] } satisfies Progress);
     logger.info({ service: service.name, key: req.idempotencyKey }, 'reloaded');
-    return { performed: true, summary: `reloaded every ${service.name} instance without downtime`, undo: NOTHING_TO_UNDO };
+    return { performed: true, summary: `reloaded every ${service.name} instance without downtime (rolling reload, cluster mode)`, undo: NOTHING_TO_UNDO };
   }
 
   const lines: string[] = [];
+  if (req.reload) {
+    const why = processes.filter((p) => !reloadable(p)).map((p) => `pm_id ${p.pmId} is ${p.status} in ${p.execMode} mode`);
+    lines.push(`no rolling reload of ${service.name} (${why.join(', ')}): each blamed instance instead`);
+  }
   for (const pmId of req.pmIds) {
     const before = processes.find((p) => p.pmId === pmId)!;
     if (done.has(pmId) || alreadyFresh(before.startedAt)) {
       lines.push(`pm_id ${pmId} already restarted for this attempt`);
       continue;
     }
-    await whileHeartbeating(ctx, pm2.restart(pmId), { idempotencyKey: req.idempotencyKey, done: [...done] });
+    const reload = reloadable(before);
+    await whileHeartbeating(ctx, reload ? pm2.reload(pmId) : pm2.restart(pmId), { idempotencyKey: req.idempotencyKey, done: [...done] });
     done.add(pmId);
     ctx.heartbeat({ idempotencyKey: req.idempotencyKey, done: [...done] } satisfies Progress);
     const after = (await pm2.listApp(service.name)).find((p) => p.pmId === pmId);
-    lines.push(`restarted pm_id ${pmId} (pid ${before.pid || 'none'} → ${after?.pid || 'none'}, was ${before.status})`);
+    const how = reload ? 'reloaded (cluster mode, without downtime)' : 'restarted';
+    lines.push(`${how} pm_id ${pmId} (pid ${before.pid || 'none'} → ${after?.pid || 'none'}, was ${before.status})`);
   }
   logger.info({ service: service.name, key: req.idempotencyKey, lines }, 'restarted');
-  const performed = lines.some((l) => l.startsWith('restarted'));
+  const performed = lines.some((l) => l.startsWith('restarted') || l.startsWith('reloaded'));
   return { performed, summary: lines.join('; '), undo: NOTHING_TO_UNDO };
 }
