@@ -133,7 +133,8 @@ export const permitRequestSchema = z.object({
 export type PermitRequest = z.input<typeof permitRequestSchema>;
 
 export type PermitVerdict =
-  | { verdict: 'granted'; permitId: string; reason: string; leaseExpiresAt: string }
+  /** maxOutOfService: the blast-radius bound the action must keep to (absent on permits granted before it existed). */
+  | { verdict: 'granted'; permitId: string; reason: string; leaseExpiresAt: string; maxOutOfService?: number }
   /**
    * observe: mode observe or the service is in maintenance; record the plan, take no action.
    * escalate: frozen, budget spent, breaker open, blast radius exceeded, unknown service; hand to a human.

@@ -420,7 +420,7 @@ export class GovernorState {
     }
     const st = this.peek(service);
     // The same request asked again (a retried activity): the same answer, counted once.
-    if (req.requestId && st?.lease?.requestId === req.requestId) return this.granted(st.lease, 'already granted to this request');
+    if (req.requestId && st?.lease?.requestId === req.requestId) return this.granted(st.lease, undefined, 'already granted to this request');
 
     const m = this.s.mode;
     if (m.mode === 'frozen') {
@@ -481,13 +481,20 @@ export class GovernorState {
     const reentry = held ? `, re-entering the lease it held (${held.permitId})` : '';
     return this.granted(
       lease,
+      radiusLimit,
       `${req.action} on ${req.service} for ${req.incidentId}${reentry}: action ${st.grants.length} of ${b.actionsPerHour} this hour, ` +
         `${req.takesOutOfService} of ${req.instances} instance(s) out at once (bound ${radiusLimit})`,
     );
   }
 
-  private granted(lease: Lease, reason: string): PermitVerdict {
-    return { verdict: 'granted', permitId: lease.permitId, reason: `granted ${reason}; lease until ${iso(lease.expiresAt)}`, leaseExpiresAt: iso(lease.expiresAt) };
+  private granted(lease: Lease, maxOutOfService: number | undefined, reason: string): PermitVerdict {
+    return {
+      verdict: 'granted',
+      permitId: lease.permitId,
+      reason: `granted ${reason}; lease until ${iso(lease.expiresAt)}`,
+      leaseExpiresAt: iso(lease.expiresAt),
+      ...(maxOutOfService !== undefined ? { maxOutOfService } : {}),
+    };
   }
 
   // ---- the view (pure: queries must not change state) ----

@@ -4,12 +4,14 @@
 // Humans win at every step boundary: pause, takeOver, escalation and revert are checked before each step.
 import {
   ActivityFailure,
+  CancellationScope,
   condition,
   patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   sleep,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -28,7 +30,10 @@ import {
 } from '../signals/search-attributes';
 import type { ActionName, Diagnosis } from '../policy/types';
 import type { PermitOutcome, PermitVerdict } from '../signals/governor';
+import { isExcludedAction, type AutomaticAction } from '../policy/actions';
+import { afterRecoveryMs, runAction, runUndo } from './action-dispatch';
 import { decide, type Decision } from './gate';
+import { undoAfterRecoveryWorkflow } from './undo-after-recovery';
 import { IncidentState } from './incident-state';
 
 // Retries absorb transient infrastructure errors (a PM2 socket hiccup); they are not recovery attempts.
@@ -143,7 +148,9 @@ async function remediate(incident: IncidentState, action: ActionName, reason: st
   const permit = incident.governed ? await askGovernor(incident, action) : null;
   if (permit && permit.verdict !== 'granted') return heedGovernor(incident, action, permit);
   const permitId = permit?.verdict === 'granted' ? permit.permitId : null;
-  const record = await act(incident, action);
+  // The governor's blast-radius bound travels with the action, which must keep to it.
+  const maxOutOfService = permit?.verdict === 'granted' ? (permit.maxOutOfService ?? Math.max(1, outOfServiceBy(incident, action))) : 1;
+  const record = await act(incident, action, maxOutOfService);
   if (record.error) {
     incident.failedAttempts++;
     incident.note('attempt-failed', `Attempt ${incident.attempts} could not act (${incident.failedAttempts} failed so far): ${record.error}`);
@@ -156,6 +163,7 @@ async function remediate(incident: IncidentState, action: ActionName, reason: st
   await releasePermit(incident, permitId, verdict.healthy ? 'verified' : 'failed');
   if (verdict.healthy) {
     incident.close('auto-resolved', `Resolved automatically by ${action}; verified: ${verdict.summary}`);
+    await scheduleUndosAfterRecovery(incident);
     return;
   }
   incident.failedAttempts++;
@@ -164,9 +172,7 @@ async function remediate(incident: IncidentState, action: ActionName, reason: st
 
 /** Budget, blast radius, mode, maintenance, breaker and one acting incident per service: the governor decides. */
 async function askGovernor(incident: IncidentState, action: ActionName): Promise<PermitVerdict> {
-  const pmIds = incident.diagnosis?.affectedPmIds ?? [];
-  // A rolling reload takes one worker out at a time; a restart takes out those of its targets still serving.
-  const takesOutOfService = action === 'pm2-reload' ? 1 : pmIds.filter((id) => incident.servingPmIds.includes(id)).length;
+  const takesOutOfService = outOfServiceBy(incident, action);
   const verdict = await observe.requestActionPermit.executeWithOptions(
     { summary: `Ask the governor for a permit: ${action} on ${incident.service} (${takesOutOfService} of ${incident.instanceCount} instance(s) out of service)` },
     [
@@ -182,6 +188,13 @@ async function askGovernor(incident: IncidentState, action: ActionName): Promise
   );
   incident.note('permit', `Governor: ${verdict.verdict} — ${verdict.reason}`);
   return verdict;
+}
+
+/** How many serving instances the action takes out at once: a rolling reload one; others those of its targets still serving. */
+function outOfServiceBy(incident: IncidentState, action: ActionName): number {
+  if (action === 'pm2-reload') return 1;
+  const pmIds = incident.diagnosis?.affectedPmIds ?? [];
+  return pmIds.filter((id) => incident.servingPmIds.includes(id)).length;
 }
 
 /** No permit: record the plan and hand over (observe, escalate), or wait for the other incident and look again. */
@@ -215,7 +228,7 @@ async function releasePermit(incident: IncidentState, permitId: string | null, o
   if (result.breakerOpened) incident.note('breaker-opened', result.summary);
 }
 
-async function act(incident: IncidentState, action: ActionName): Promise<ActionRecord> {
+async function act(incident: IncidentState, action: ActionName, maxOutOfService: number): Promise<ActionRecord> {
   incident.step = 'acting';
   incident.attempts++;
   incident.approval = null;
@@ -238,11 +251,14 @@ async function act(incident: IncidentState, action: ActionName): Promise<ActionR
     verification: null,
     undone: false,
   };
+  const summary = `${action} ${incident.service} pm_id ${pmIds.join(',')} (attempt ${incident.attempts})`;
   try {
-    const outcome = await change.restartInstances.executeWithOptions(
-      { summary: `${action} ${incident.service} pm_id ${pmIds.join(',')} (attempt ${incident.attempts})` },
-      [{ service: incident.service, pmIds, idempotencyKey, reload: action === 'pm2-reload' }],
-    );
+    const outcome =
+      action === 'pm2-restart' || action === 'pm2-reload'
+        ? await change.restartInstances.executeWithOptions({ summary }, [
+            { service: incident.service, pmIds, idempotencyKey, reload: action === 'pm2-reload' },
+          ])
+        : await runAction(automatic(action), { service: incident.service, incidentId: incident.incidentId, idempotencyKey, pmIds, maxOutOfService }, summary);
     Object.assign(record, { performed: outcome.performed, summary: outcome.summary, undo: outcome.undo });
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
@@ -253,6 +269,14 @@ async function act(incident: IncidentState, action: ActionName): Promise<ActionR
   incident.actions.push(record);
   incident.note('acted', `${action} on pm_id ${pmIds.join(',')}: ${record.summary}`);
   return record;
+}
+
+/** The gate hands excluded steps to a human, so only automatic actions reach here. */
+function automatic(action: ActionName): Exclude<AutomaticAction, 'pm2-restart' | 'pm2-reload'> {
+  if (isExcludedAction(action) || action === 'pm2-restart' || action === 'pm2-reload') {
+    throw new Error(`${action} is not an automatic action with its own activity`);
+  }
+  return action;
 }
 
 async function verify(incident: IncidentState, pmIds: number[]) {
@@ -290,14 +314,51 @@ async function escalate(incident: IncidentState, reason: string): Promise<void> 
   ]);
 }
 
-/** Runs the recorded undos, newest first; a restart records that it has nothing to undo. */
-function revertActions(incident: IncidentState): void {
+/**
+ * Runs the recorded undos, newest first, each in a scope a cancellation cannot cut short. A restart
+ * records that it has nothing to undo; a refused or failed undo is recorded and the others still run.
+ */
+async function revertActions(incident: IncidentState): Promise<void> {
   for (const record of [...incident.actions].reverse()) {
     if (record.undone || !record.performed) continue;
     record.undone = true;
-    incident.note('reverted', `Reverted ${record.action} (attempt ${record.attempt}): ${record.undo.why}`);
+    if (record.undo.kind === 'none') {
+      incident.note('reverted', `Reverted ${record.action} (attempt ${record.attempt}): ${record.undo.why}`);
+      continue;
+    }
+    const undo = { service: incident.service, incidentId: incident.incidentId, idempotencyKey: `${record.idempotencyKey}/undo`, undo: record.undo };
+    try {
+      const outcome = await CancellationScope.nonCancellable(() => runUndo(undo));
+      incident.note('reverted', `Reverted ${record.action} (attempt ${record.attempt}): ${outcome.summary}`);
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      incident.note('revert-failed', `Could not revert ${record.action} (attempt ${record.attempt}): ${err.cause?.message ?? err.message}. Recipe: ${record.undo.why}`);
+    }
   }
   incident.revertsDone = incident.revertsRequested;
+}
+
+/**
+ * Undos meant to run once the service is healthy again (scale down after a cooldown, undrain…) go to a
+ * child workflow the incident leaves running when it closes, so the incident closes now and a new alert
+ * opens a new incident instead of joining one that is only waiting out a cooldown.
+ */
+async function scheduleUndosAfterRecovery(incident: IncidentState): Promise<void> {
+  const undos = [...incident.actions]
+    .reverse()
+    .filter((r) => r.performed && !r.undone && afterRecoveryMs(r.undo) !== null)
+    .map((r) => ({ action: r.action, idempotencyKey: r.idempotencyKey, undo: r.undo }));
+  if (undos.length === 0) return;
+  const workflowId = `undo-after-recovery-${incident.incidentId}`;
+  await startChild(undoAfterRecoveryWorkflow, {
+    workflowId,
+    args: [{ incidentId: incident.incidentId, service: incident.service, undos }],
+    parentClosePolicy: 'ABANDON',
+    staticSummary: `${incident.service}: undo ${undos.map((u) => u.action).join(', ')} of ${incident.incidentId} once it stays healthy`,
+  });
+  for (const u of undos) {
+    incident.note('undo-scheduled', `${u.action} will be undone (${u.undo.why}) after ${afterRecoveryMs(u.undo)} ms of health, by ${workflowId}.`);
+  }
 }
 
 async function report(incident: IncidentState): Promise<IncidentReport> {
@@ -321,7 +382,7 @@ async function stepBoundary(incident: IncidentState): Promise<boolean> {
     const hold = incident.hold();
     if (hold === 'closed') return false;
     if (hold === 'reverting') {
-      revertActions(incident);
+      await revertActions(incident);
       continue;
     }
     incident.waitingFor = hold;
