@@ -84,6 +84,15 @@ const cases: Case[] = [
   },
   {
     class: 'memory-leak',
+    kind: 'positive',
+    name: 'one instance leaking in cluster mode: rolling reload (without downtime), low',
+    evidence: evidence([instance(0, looks.ok, { execMode: 'cluster' }), instance(1, looks.leaking, { execMode: 'cluster' })], {
+      alerts: alerts({ MemoryLeak: 'memory-leak' }, { instances: [1] }),
+    }),
+    expect: { signatureId: 'memory-leak', severity: 'low', playbook: ['pm2-reload'], affectedPmIds: [1] },
+  },
+  {
+    class: 'memory-leak',
     kind: 'negative',
     name: 'RSS rising without a leak alert is not a diagnosis (supporting facts alone never match)',
     evidence: two(looks.ok, looks.leaking),
@@ -105,7 +114,7 @@ const cases: Case[] = [
     kind: 'positive',
     name: 'one instance busy under a CPU alert: restart it',
     evidence: two(looks.ok, looks.busy, { alerts: alerts({ CpuSpike: 'cpu-spike' }, { instances: [1] }) }),
-    expect: { signatureId: 'cpu-spike', playbook: ['pm2-restart'], affectedPmIds: [1], severity: 'low', confidence: [0.89, 0.89] },
+    expect: { signatureId: 'cpu-spike', playbook: ['pm2-restart', 'scale-up'], affectedPmIds: [1], severity: 'low', confidence: [0.89, 0.89] },
   },
   {
     class: 'cpu-spike',
