@@ -2,6 +2,7 @@
 // request cannot be carried out (see errors.ts).
 import { Command } from 'commander';
 import { version } from '../package.json';
+import { registerDeployCommand } from './deploy-command';
 import { registerGovernorCommands } from './governor-commands';
 import { registerIncidentsCommand } from './incidents-command';
 import { registerServicesCommand } from './services-command';
@@ -24,6 +25,8 @@ export function buildProgram(): Command {
     .description('Operate zero-touch: inspect services and incidents, steer incidents with signals, and steer the governor')
     .version(version)
     .showHelpAfterError('(add --help for usage)')
+    // `zt --version` is the CLI's; after a subcommand, `--version` is that command's (`zt deploy … --version V`).
+    .enablePositionalOptions()
     // Set before the subcommands exist so they inherit it: zt.ts maps commander's exits to ours.
     .exitOverride();
   registerServicesCommand(program);
@@ -31,6 +34,7 @@ export function buildProgram(): Command {
   registerShowCommand(program);
   registerSignalCommands(program);
   registerGovernorCommands(program);
+  registerDeployCommand(program);
   program.addHelpText('after', ENVIRONMENT_HELP);
   return program;
 }

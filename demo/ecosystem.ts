@@ -17,6 +17,11 @@ export interface DemoAppOptions {
   execMode?: 'fork' | 'cluster';
   release?: string;
   scriptPath?: string;
+  /**
+   * Run through a release layout (deploys/releases.ts): PM2 starts `<appDir>/current/localize-api.js`, so a
+   * restart after `zt deploy` or a rollback switched `current` runs the other release. Overrides scriptPath.
+   */
+  appDir?: string;
   /** More environment for the target (e.g. LOCALIZE_API_TRANSLATOR_URL); cannot override the pinned settings. */
   extraEnv?: Record<string, string>;
 }
@@ -24,7 +29,7 @@ export interface DemoAppOptions {
 export function demoApp(opts: DemoAppOptions): StartOptions {
   return {
     name: opts.name ?? DEMO_APP_NAME,
-    script: path.resolve(opts.scriptPath ?? path.join(__dirname, 'localize-api.js')),
+    script: path.resolve(opts.appDir !== undefined ? path.join(opts.appDir, 'current', 'localize-api.js') : (opts.scriptPath ?? path.join(__dirname, 'localize-api.js'))),
     instances: opts.instances ?? 2,
     exec_mode: opts.execMode ?? 'fork',
     // Fork mode would otherwise run whichever `node` is first on the daemon's PATH; cluster mode always uses

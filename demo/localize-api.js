@@ -16,7 +16,7 @@ const { createRequestHandler } = require('./localize-api/routes');
 // Below PM2's kill_timeout (1000 ms in demo/ecosystem.ts), so a healthy instance always exits on its own terms.
 const GRACEFUL_SHUTDOWN_MS = 700;
 
-const config = readConfig(process.env);
+const config = readConfig(process.env, __dirname);
 const log = createLogger(config.instance);
 const persistentFault = config.stateDir === null ? null : readPersistentFault(config.stateDir, config.instance, log.error);
 

@@ -14,6 +14,16 @@ export const deployRecordSchema = z.object({
   /** ISO 8601, UTC. */
   at: z.iso.datetime(),
   by: z.string().min(1),
+  /**
+   * What put this release in place: a deploy (absent in records written before rollbacks existed), an
+   * automatic rollback, or the roll-forward that undid one. Rollbacks and roll-forwards are records like
+   * deploys, so "the last deploy" a reader sees is always the release that runs.
+   */
+  kind: z.enum(['deploy', 'rollback', 'roll-forward']).optional(),
+  /** For a rollback or roll-forward: the version it switched away from ("rollback of v2"). */
+  from: z.string().min(1).optional(),
+  /** The idempotency key of the action that wrote it, so a re-run finds its own record. */
+  key: z.string().min(1).optional(),
 });
 
 export type DeployRecord = z.infer<typeof deployRecordSchema>;
@@ -24,6 +34,16 @@ export interface NewDeploy {
   path?: string;
   at?: Date | string;
   by: string;
+  kind?: DeployKind;
+  from?: string;
+  key?: string;
+}
+
+export type DeployKind = NonNullable<DeployRecord['kind']>;
+
+/** A record written by a deploy (not a rollback or roll-forward). */
+export function isDeploy(record: DeployRecord): boolean {
+  return record.kind === undefined || record.kind === 'deploy';
 }
 
 export class DeployRegistryError extends Error {

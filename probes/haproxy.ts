@@ -4,8 +4,10 @@
 // a second one in. Every call has a deadline — a wedged HAProxy must not wedge a detector or an action.
 import net from 'node:net';
 import { parseShowStat, type StatRow } from './haproxy-stat';
+import { parseServersState, type ServerStateRow } from './haproxy-servers-state';
 
 export type { StatRow } from './haproxy-stat';
+export type { ServerStateRow } from './haproxy-servers-state';
 export type ServerAdminState = 'ready' | 'drain' | 'maint';
 
 export class HaproxyError extends Error {
@@ -59,6 +61,17 @@ export class HaproxyRuntime {
 
   async showStat(): Promise<StatRow[]> {
     return parseShowStat(await this.command('show stat'));
+  }
+
+  /**
+   * Administrative state and runtime/initial weights of one backend's servers. An unknown backend is a
+   * HaproxyCommandError (HAProxy answers "Can't find backend.").
+   */
+  async showServersState(backend: string): Promise<ServerStateRow[]> {
+    const cmd = `show servers state ${checkName('backend', backend)}`;
+    const reply = await this.command(cmd);
+    if (!reply.includes('# be_id')) throw new HaproxyCommandError(`HAProxy refused "${cmd}": ${reply.trim() || '(no answer)'}`);
+    return parseServersState(reply);
   }
 
   /** Sets a server's user weight (0–256); what the load balancer uses once scaled by its state. */

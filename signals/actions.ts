@@ -29,7 +29,16 @@ export type UndoRecipe =
   | { kind: 'roll-forward'; why: string; service: string; fromVersion: string; toVersion: string }
   | { kind: 'scale-down'; why: string; service: string; toInstances: number; afterRecovery?: { afterMs: number } }
   | { kind: 'undrain'; why: string; backend: string; servers: string[]; afterRecovery?: { afterMs: number } }
-  | { kind: 'restore-weights'; why: string; backend: string; weights: Record<string, number>; afterRecovery?: { afterMs: number } }
+  | {
+      kind: 'restore-weights';
+      why: string;
+      backend: string;
+      /** server → the weight it had before the action. */
+      weights: Record<string, number>;
+      /** server → the administrative state it had before, for servers whose state the action changed (a parked fallback). */
+      states?: Record<string, 'ready' | 'drain' | 'maint'>;
+      afterRecovery?: { afterMs: number };
+    }
   | { kind: 'restore-cache-keys'; why: string; service: string; snapshotFile: string; keys: number }
   | { kind: 'restore-files'; why: string; service: string; archiveDir: string; files: number };
 

@@ -13,6 +13,8 @@ export interface TestHaproxyServer {
   name: string;
   port: number;
   weight?: number;
+  /** Declared `backup`: HAProxy sends it traffic only once no active server is usable. */
+  backup?: boolean;
 }
 
 export interface TestHaproxy {
@@ -45,7 +47,7 @@ export async function startHaproxy(opts: { servers: TestHaproxyServer[]; backend
     `backend ${backend}`,
     '  balance roundrobin',
     '  option httpchk GET /healthz',
-    ...opts.servers.map((s) => `  server ${s.name} 127.0.0.1:${s.port} check inter ${inter} fall 2 rise 1 weight ${s.weight ?? 100}`),
+    ...opts.servers.map((s) => `  server ${s.name} 127.0.0.1:${s.port} check inter ${inter} fall 2 rise 1 weight ${s.weight ?? 100}${s.backup ? ' backup' : ''}`),
     '',
   ].join('\n');
   const cfgPath = path.join(dir, 'haproxy.cfg');
