@@ -12,8 +12,9 @@ const transient: RetryPolicy = { initialInterval: '200ms', backoffCoefficient: 2
 const terminal = ['UnknownServiceError', 'InvalidRequestError'];
 
 // Heartbeats let a dead worker's action be retried elsewhere in seconds; idempotency keys make that safe.
+// Long enough for the slowest bounded action (a scale-up waits up to 5 min for new instances to be ready).
 const change = proxyActivities<Activities>({
-  startToCloseTimeout: '2m',
+  startToCloseTimeout: '6m',
   heartbeatTimeout: '10s',
   retry: { ...transient, nonRetryableErrorTypes: terminal },
 });
