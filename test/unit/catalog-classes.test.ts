@@ -358,6 +358,13 @@ const cases: Case[] = [
   },
   {
     class: 'upstream-failure',
+    kind: 'positive',
+    name: 'an upstream fails and the service is tagged traffic-fallback: reroute to the fallback',
+    evidence: two(looks.ok, looks.ok, { alerts: alerts({ UpstreamFailure: 'upstream-failure' }, { instances: [0] }), serviceTags: ['traffic-fallback'] }),
+    expect: { signatureId: 'upstream-failover', class: 'upstream-failure', healthy: false, playbook: ['reroute-traffic'], affectedPmIds: [0], confidence: [0.8, 0.8] },
+  },
+  {
+    class: 'upstream-failure',
     kind: 'negative',
     name: 'upstream recovered: healthy',
     evidence: two(looks.ok, looks.ok, { alerts: alerts({}, { resolved: ['UpstreamFailure'] }) }),
@@ -405,9 +412,9 @@ const cases: Case[] = [
   {
     class: 'lb-imbalance',
     kind: 'positive',
-    name: 'one server takes too much traffic: partially drain it',
+    name: 'one server takes too much traffic: rebalance the weights',
     evidence: two(looks.ok, looks.ok, { alerts: alerts({ LoadBalancerImbalance: 'lb-imbalance' }, { instances: [1] }) }),
-    expect: { signatureId: 'lb-imbalance', playbook: ['drain-traffic'], affectedPmIds: [1], severity: 'low', confidence: [0.8, 0.8] },
+    expect: { signatureId: 'lb-imbalance', playbook: ['rebalance-weights'], affectedPmIds: [1], severity: 'low', confidence: [0.8, 0.8] },
   },
   {
     class: 'lb-imbalance',
