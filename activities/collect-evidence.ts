@@ -10,6 +10,7 @@ import type { Evidence, InstanceEvidence } from '../policy/types';
 import type { EvidenceRequest } from './types';
 import { sleep, type ActivityDeps } from './deps';
 import { collectLogEvidence } from './log-evidence';
+import { deployEvidence } from './deploy-evidence';
 
 export async function collectEvidence({ config, pm2 }: ActivityDeps, req: EvidenceRequest): Promise<Evidence> {
   const service = findService(config, req.service);
@@ -57,6 +58,7 @@ export async function collectEvidence({ config, pm2 }: ActivityDeps, req: Eviden
     Context.current().heartbeat({ sample: n + 1 });
   }
   const logs = await collectLogEvidence(lastLook, catalogFor(config.policy.catalogFiles).settings);
+  const lastDeploy = await deployEvidence(service);
 
   return {
     service: service.name,
@@ -66,5 +68,6 @@ export async function collectEvidence({ config, pm2 }: ActivityDeps, req: Eviden
     instances: [...byPmId.values()],
     alerts: req.alerts,
     ...(logs.length ? { logs } : {}),
+    ...(lastDeploy ? { lastDeploy } : {}),
   };
 }

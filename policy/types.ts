@@ -88,6 +88,23 @@ export interface Evidence {
   alerts: { names: string[]; firing: Array<{ name: string; class: IncidentClass | null }>; count: number; risk: RiskFlag[]; instances: number[] };
   /** The instances' recent log lines matched against the catalog's log signals (absent in older histories). */
   logs?: LogEvidence[];
+  /**
+   * The latest entry of the service's deploy registry, for services deployed through releases
+   * (`actions.deploy`); absent otherwise, with no registry entry, and in older histories.
+   */
+  lastDeploy?: DeployEvidence;
+}
+
+/** The release that runs, as the deploy registry recorded it, and how recent counts as "just deployed". */
+export interface DeployEvidence {
+  version: string;
+  /** ISO 8601. */
+  at: string;
+  by: string;
+  /** A deploy, or zero-touch's automatic rollback / its roll-forward. */
+  kind: 'deploy' | 'rollback' | 'roll-forward';
+  /** A deploy within this long before `collectedAt` is recent (the fact `deploy.recent`). */
+  recentWithinMs: number;
 }
 
 export type { ActionName } from './actions';

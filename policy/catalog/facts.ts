@@ -271,6 +271,18 @@ export const SERVICE_FACTS: Record<string, FactDef<ServiceView>> = {
       return { holds, detail: holds ? 'every instance runs in cluster mode' : 'not every instance runs in cluster mode' };
     },
   },
+  'deploy.recent': {
+    about: 'the last entry of the deploy registry is a deploy (not a rollback) made shortly before diagnosis (the deploy detector\'s windowMs, at most actions.deploy.maxDeployAgeMs)',
+    evaluate: (s) => {
+      const d = s.evidence.lastDeploy;
+      if (!d) return { holds: false, detail: 'no deploy of the service is recorded (or it is not deployed through releases)' };
+      const ageMs = Date.parse(s.evidence.collectedAt) - Date.parse(d.at);
+      const ago = `${Math.round(ageMs / 1000)} s before diagnosis`;
+      if (d.kind !== 'deploy') return { holds: false, detail: `the last registry entry is a ${d.kind} to ${d.version} by ${d.by}, ${ago}, not a deploy` };
+      const holds = ageMs >= 0 && ageMs <= d.recentWithinMs;
+      return { holds, detail: `release ${d.version} was deployed by ${d.by} ${ago} (recent within ${Math.round(d.recentWithinMs / 1000)} s)` };
+    },
+  },
   'alerts.name-instances': {
     about: "the incident's alerts name at least one instance",
     evaluate: (s) => {
