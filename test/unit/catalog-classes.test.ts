@@ -138,13 +138,22 @@ const cases: Case[] = [
     expect: { signatureId: 'event-loop-deadlock', competing: ['cpu-spike'], playbook: ['pm2-restart'], affectedPmIds: [1], confidence: [0.75, 0.75] },
   },
 
+  // ---- unhealthy health check: a poisoned cache ----
+  {
+    class: 'unhealthy-health-check',
+    kind: 'positive',
+    name: 'a CachePoisoned alert with healthy-looking instances: scoped cache flush, medium',
+    evidence: two(looks.ok, looks.ok, { alerts: alerts({ CachePoisoned: null }) }),
+    expect: { signatureId: 'poisoned-cache', class: 'unhealthy-health-check', severity: 'medium', playbook: ['flush-cache'], affectedPmIds: [] },
+  },
+
   // ---- disk pressure ----
   {
     class: 'disk-pressure',
     kind: 'positive',
-    name: 'disk alert with healthy instances: scoped cache flush, medium',
+    name: 'disk alert with healthy instances: the service\'s own logs and temp files are cleaned up, medium',
     evidence: two(looks.ok, looks.ok, { alerts: alerts({ DiskPressure: 'disk-pressure' }) }),
-    expect: { signatureId: 'disk-pressure', severity: 'medium', playbook: ['flush-cache'], affectedPmIds: [], confidence: [0.8, 0.8] },
+    expect: { signatureId: 'disk-pressure', severity: 'medium', playbook: ['clean-logs'], affectedPmIds: [], confidence: [0.8, 0.8] },
   },
   {
     class: 'disk-pressure',

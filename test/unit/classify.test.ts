@@ -154,7 +154,7 @@ describe('classify', () => {
     assert.equal(d.signatureId, 'disk-pressure');
     assert.equal(d.class, 'disk-pressure');
     assert.equal(d.healthy, false);
-    assert.deepEqual(d.playbook, ['flush-cache']);
+    assert.deepEqual(d.playbook, ['clean-logs']);
   });
 
   test('once that alert resolved, healthy instances mean recovered', () => {
