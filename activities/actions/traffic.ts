@@ -165,6 +165,16 @@ class Ledger {
 
 type Planned<P, O> = { plan: P } | { nothing: O };
 
+/** A PM2 listing or a slow HAProxy can outlast the heartbeat timeout; keep telling Temporal we are alive. */
+async function whileHeartbeating<T>(ctx: Context, details: unknown, work: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => ctx.heartbeat(details), 2_000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 async function once<P, O extends ActionOutcome | UndoOutcome>(
   s: Setup,
   key: string,
@@ -181,7 +191,7 @@ async function once<P, O extends ActionOutcome | UndoOutcome>(
   if (prior?.phase === 'intent') {
     p = prior.plan as P;
   } else {
-    const planned = await plan();
+    const planned = await whileHeartbeating(s.ctx, { idempotencyKey: key, phase: 'planning' }, plan);
     if ('nothing' in planned) {
       await s.ledger.write({ key, action, phase: 'done', plan: null, outcome: planned.nothing });
       return planned.nothing;
@@ -190,7 +200,7 @@ async function once<P, O extends ActionOutcome | UndoOutcome>(
     await s.ledger.write({ key, action, phase: 'intent', plan: p });
   }
   s.ctx.heartbeat({ idempotencyKey: key, phase: 'acting' });
-  const outcome = await apply(p);
+  const outcome = await whileHeartbeating(s.ctx, { idempotencyKey: key, phase: 'acting' }, () => apply(p));
   await s.ledger.write({ key, action, phase: 'done', plan: p, outcome });
   s.ctx.heartbeat({ idempotencyKey: key, phase: 'done' });
   return outcome;
