@@ -112,7 +112,8 @@ async function diagnose(incident: IncidentState): Promise<Diagnosis> {
   );
   const diagnosis = await observe.classifyEvidence.executeWithOptions(
     { summary: `Classify ${incident.service}: match the evidence against the signature catalog` },
-    [evidence],
+    // Alerts that arrived while the evidence was being collected count too (a storm's second instance).
+    [{ ...evidence, alerts: incident.alertFacts() }],
   );
   incident.recordCapacity(evidence);
   incident.recordDiagnosis(diagnosis);
@@ -190,11 +191,23 @@ async function askGovernor(incident: IncidentState, action: ActionName): Promise
   return verdict;
 }
 
-/** How many serving instances the action takes out at once: a rolling reload one; others those of its targets still serving. */
+/**
+ * How many serving instances the action takes out at once, for the governor's blast-radius bound. Rolling
+ * actions (reload, rollback) one at a time; restart, drain and reroute those of their targets still
+ * serving; actions that add capacity or touch no instance (scale-up, rebalance, cache, logs) none.
+ */
 function outOfServiceBy(incident: IncidentState, action: ActionName): number {
-  if (action === 'pm2-reload') return 1;
-  const pmIds = incident.diagnosis?.affectedPmIds ?? [];
-  return pmIds.filter((id) => incident.servingPmIds.includes(id)).length;
+  switch (action) {
+    case 'pm2-reload':
+    case 'rollback-deploy':
+      return 1;
+    case 'pm2-restart':
+    case 'drain-traffic':
+    case 'reroute-traffic':
+      return (incident.diagnosis?.affectedPmIds ?? []).filter((id) => incident.servingPmIds.includes(id)).length;
+    default:
+      return 0;
+  }
 }
 
 /** No permit: record the plan and hand over (observe, escalate), or wait for the other incident and look again. */

@@ -1,7 +1,7 @@
 // A whole zero-touch system for one integration test file, on real components: the runner's Temporal
 // server, a PM2 daemon of its own (temporary PM2_HOME) running the demo target on free ports, a real
 // Worker on a task queue of its own, the ingest path and (optionally) the sentinel.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap, type Worker } from '@temporalio/worker';
@@ -67,6 +67,8 @@ export interface TestSystemOptions {
   demoEnv?: Record<string, string>;
   /** The demo service's tags (e.g. "auth", "billing": its incidents always escalate). */
   tags?: string[];
+  /** The demo service's `actions` section (scale, deploy, traffic, cache, disk). */
+  actions?: Record<string, any>;
   /** The demo service's `detectors` section. */
   detectors?: Record<string, any>;
   /** Top-level sections replaced over the test defaults (`services` is built from the options above). */
@@ -84,7 +86,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
   const config = parseConfig({
     temporal: { taskQueue: uniqueTaskQueue('zt'), address: temporal.address },
     pm2: { home: path.join(dir, 'pm2') },
-    services: [{ name: service, basePort, instances, ...(opts.tags ? { tags: opts.tags } : {}), ...(opts.detectors ? { detectors: opts.detectors } : {}) }],
+    services: [{ name: service, basePort, instances, ...(opts.tags ? { tags: opts.tags } : {}), ...(opts.actions ? { actions: opts.actions } : {}), ...(opts.detectors ? { detectors: opts.detectors } : {}) }],
     ...(opts.config ?? {}),
   });
   const logger = createLogger('test');
@@ -121,12 +123,28 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
       await sentinel?.stop();
       worker.shutdown();
       await running.catch(() => undefined);
-      await pm2.killDaemon().catch(() => undefined);
+      // The app's pids first: a daemon too busy to answer killDaemon (a CPU drill on two cores) must not
+      // leave burning instances behind for the next test.
+      const pids = (await pm2.listApp(service).catch(() => [])).map((p) => p.pid).filter((pid) => pid > 0);
+      const killed = await pm2.killDaemon().then(() => true, () => false);
+      if (!killed) await killLeftovers(path.join(dir, 'pm2', 'pm2.pid'), pids);
       await pm2.disconnect();
       await temporal.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** SIGKILLs a PM2 daemon (by its pid file) and the app processes it ran. */
+async function killLeftovers(daemonPidFile: string, appPids: number[]): Promise<void> {
+  const daemonPid = Number((await readFile(daemonPidFile, 'utf8').catch(() => '')).trim());
+  for (const pid of [...(daemonPid > 0 ? [daemonPid] : []), ...appPids]) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }
 
 export async function waitForHealthy(basePort: number, instances: number, timeoutMs = 15_000): Promise<void> {
