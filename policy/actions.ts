@@ -35,7 +35,17 @@ export type ActionName = AutomaticAction | ExcludedAction;
  * Automatic actions this build can carry out. A playbook step naming one that is not here yet is not
  * run: the gate hands the incident to a human and says so, rather than pretending.
  */
-export const IMPLEMENTED_ACTIONS: ReadonlySet<ActionName> = new Set<ActionName>(['pm2-restart', 'pm2-reload', 'scale-up', 'flush-cache', 'drain-traffic', 'reroute-traffic', 'rebalance-weights', 'rollback-deploy', 'clean-logs']);
+export const IMPLEMENTED_ACTIONS: ReadonlySet<ActionName> = new Set<ActionName>([
+  'pm2-restart',
+  'pm2-reload',
+  'rollback-deploy',
+  'scale-up',
+  'drain-traffic',
+  'reroute-traffic',
+  'rebalance-weights',
+  'flush-cache',
+  'clean-logs',
+]);
 
 export function isExcludedAction(action: ActionName): action is ExcludedAction {
   return (EXCLUDED_ACTIONS as readonly string[]).includes(action);
