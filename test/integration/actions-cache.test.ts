@@ -18,7 +18,7 @@ import { parseConfig } from '../../config/load';
 import { createLogger } from '../../observability/logger';
 import type { Pm2Client } from '../../pm2/client';
 import type { ActionOutcome, ActionRequest, UndoOutcome, UndoRequest } from '../../signals/actions';
-import { redisUnavailable, testRedis, TEST_REDIS_URL } from '../helpers/redis';
+import { testRedis, TEST_REDIS_URL } from '../helpers/redis';
 
 const SERVICE = 'localize-api';
 
@@ -38,7 +38,6 @@ function request(key: string): ActionRequest {
 const run = <T>(fn: () => Promise<T>): Promise<T> => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(fn);
 
 describe('flush-cache on the real Redis', async () => {
-  const unavailable = await redisUnavailable();
   let redis: Redis;
   let dir: string;
   const used: string[] = [];
@@ -49,7 +48,6 @@ describe('flush-cache on the real Redis', async () => {
   };
 
   before(async () => {
-    if (unavailable) return;
     redis = await testRedis();
     dir = await mkdtemp(path.join(os.tmpdir(), 'zt-cache-'));
   });
@@ -63,7 +61,7 @@ describe('flush-cache on the real Redis', async () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('flush → only the prefix is gone, snapshot on disk; re-run does nothing; undo restores with TTL, never over a newer write', { skip: unavailable }, async () => {
+  test('flush → only the prefix is gone, snapshot on disk; re-run does nothing; undo restores with TTL, never over a newer write', async () => {
     const prefix = unique('svc');
     const neighbour = unique('other');
     await redis.set(`${prefix}plain`, 'poisoned-1');
@@ -123,7 +121,7 @@ describe('flush-cache on the real Redis', async () => {
     assert.match(undoneAgain.summary, /already restored/);
   });
 
-  test('a key whose TTL ran out before the undo stays gone', { skip: unavailable }, async () => {
+  test('a key whose TTL ran out before the undo stays gone', async () => {
     const prefix = unique('ttl');
     await redis.set(`${prefix}short`, 'v', 'PX', 400);
     const deps = depsFor({ prefix }, dir);
@@ -137,7 +135,7 @@ describe('flush-cache on the real Redis', async () => {
     assert.equal(await redis.exists(`${prefix}short`), 0);
   });
 
-  test('more keys than maxKeys: refused before anything is deleted', { skip: unavailable }, async () => {
+  test('more keys than maxKeys: refused before anything is deleted', async () => {
     const prefix = unique('big');
     for (let i = 0; i < 12; i++) await redis.set(`${prefix}${i}`, String(i));
     const deps = depsFor({ prefix, maxKeys: 10 }, dir);
@@ -148,14 +146,14 @@ describe('flush-cache on the real Redis', async () => {
     assert.equal((await redis.keys(`${prefix}*`)).length, 12, 'nothing was deleted');
   });
 
-  test('nothing under the prefix: not performed, nothing to undo', { skip: unavailable }, async () => {
+  test('nothing under the prefix: not performed, nothing to undo', async () => {
     const prefix = unique('empty');
     const outcome = await run(() => flushCache(depsFor({ prefix }, dir), request('incident-cache/attempt-1/empty')));
     assert.equal(outcome.performed, false);
     assert.equal(outcome.undo.kind, 'none');
   });
 
-  test('an undo recipe pointing outside the snapshot directory is refused', { skip: unavailable }, async () => {
+  test('an undo recipe pointing outside the snapshot directory is refused', async () => {
     const deps = depsFor({ prefix: unique('x') }, dir);
     await assert.rejects(
       run(() =>
