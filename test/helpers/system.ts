@@ -73,6 +73,10 @@ export interface TestSystemOptions {
   detectors?: Record<string, any>;
   /** Top-level sections replaced over the test defaults (`services` is built from the options above). */
   config?: Record<string, any>;
+  /** Run the demo through a release layout: PM2 starts `<appDir>/current/localize-api.js` (demoApp's appDir). */
+  appDir?: string;
+  /** Runs once the config exists and PM2 is connected, before the demo starts (e.g. `zt deploy` a first release). */
+  beforeDemoStart?: (config: Config) => Promise<void>;
 }
 
 export async function startTestSystem(opts: TestSystemOptions = {}): Promise<TestSystem> {
@@ -91,7 +95,18 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
   });
   const logger = createLogger('test');
   const pm2 = await Pm2Client.connect({ home: config.pm2.home! });
-  await pm2.start(demoApp({ name: service, instances, basePort, stateDir, execMode: opts.execMode ?? 'fork', ...(opts.demoEnv ? { extraEnv: opts.demoEnv } : {}) }));
+  await opts.beforeDemoStart?.(config);
+  await pm2.start(
+    demoApp({
+      name: service,
+      instances,
+      basePort,
+      stateDir,
+      execMode: opts.execMode ?? 'fork',
+      ...(opts.demoEnv ? { extraEnv: opts.demoEnv } : {}),
+      ...(opts.appDir !== undefined ? { appDir: opts.appDir } : {}),
+    }),
+  );
   await waitForHealthy(basePort, instances);
 
   const ingest = new Ingest(temporal.client, config);
