@@ -136,6 +136,8 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
     },
     async stop() {
       await sentinel?.stop();
+      // Alerts still being counted go out while the connection is open.
+      await ingest.close().catch(() => undefined);
       worker.shutdown();
       await running.catch(() => undefined);
       // The app's pids first: a daemon too busy to answer killDaemon (a CPU drill on two cores) must not
