@@ -4,7 +4,7 @@
 import { instanceHealthUrl } from '../../config/services';
 import { probeHealth, type ProbeResult } from '../../probes/http-health';
 import type { DetectorAlertName } from '../../policy/alert-classes';
-import type { DetectorFactory } from '../detector';
+import type { DetectorFactory, Observation } from '../detector';
 
 const ALERT_NAMES: Record<ProbeResult['outcome'], DetectorAlertName> = {
   ok: 'InstanceUnhealthy',
@@ -14,26 +14,50 @@ const ALERT_NAMES: Record<ProbeResult['outcome'], DetectorAlertName> = {
   error: 'InstanceHealthError',
 };
 
-export const healthDetector: DetectorFactory = ({ service, pm2, sentinel }) => ({
-  name: 'health',
-  intervalMs: sentinel.probeIntervalMs,
-  damping: { samples: sentinel.failuresToAlert, failures: sentinel.failuresToAlert, holdDownMs: sentinel.holdDownMs },
-  async observe() {
-    const online = (await pm2.listApp(service.name)).filter((p) => p.status === 'online');
-    const results = await Promise.all(online.map((p) => probeHealth(instanceHealthUrl(service, p.instance), sentinel.probeTimeoutMs)));
-    return online.map((p, i) => {
-      const r = results[i]!;
-      const failing = r.outcome !== 'ok';
-      return {
-        subject: `instance:${p.instance}`,
-        instance: p.instance,
-        failing,
-        alertName: ALERT_NAMES[r.outcome],
-        summary: failing
-          ? `${service.name} instance ${p.instance} (pm_id ${p.pmId}) health check ${r.outcome}${r.httpStatus ? ` (HTTP ${r.httpStatus})` : ''} while PM2 reports it online.`
-          : `${service.name} instance ${p.instance} answers its health check again.`,
-        labels: { url: instanceHealthUrl(service, p.instance) },
-      };
-    });
-  },
-});
+/**
+ * A process PM2 has just (re)started is "online" before it listens, so it refuses connections. Until its
+ * first healthy answer, and for at most the startup grace, such a refusal means starting, not down: the
+ * startup detector owns that phase (a process that never answers within the grace is a failed startup
+ * there, and probed here after it). A timeout or an error status is never "starting": a process that
+ * answers is past its start.
+ */
+function isStarting(p: { pid: number; startedAt: number }, r: ProbeResult, answeredOk: ReadonlySet<number>, now: number, graceMs: number): boolean {
+  return r.outcome === 'refused' && !answeredOk.has(p.pid) && now - p.startedAt < graceMs;
+}
+
+export const healthDetector: DetectorFactory = ({ service, pm2, sentinel }) => {
+  /** Pids that have answered their health check at least once. */
+  const answeredOk = new Set<number>();
+
+  function observation(p: { pmId: number; instance: number }, r: ProbeResult): Observation {
+    const failing = r.outcome !== 'ok';
+    return {
+      subject: `instance:${p.instance}`,
+      instance: p.instance,
+      failing,
+      alertName: ALERT_NAMES[r.outcome],
+      summary: failing
+        ? `${service.name} instance ${p.instance} (pm_id ${p.pmId}) health check ${r.outcome}${r.httpStatus ? ` (HTTP ${r.httpStatus})` : ''} while PM2 reports it online.`
+        : `${service.name} instance ${p.instance} answers its health check again.`,
+      labels: { url: instanceHealthUrl(service, p.instance) },
+    };
+  }
+
+  return {
+    name: 'health',
+    intervalMs: sentinel.probeIntervalMs,
+    damping: { samples: sentinel.failuresToAlert, failures: sentinel.failuresToAlert, holdDownMs: sentinel.holdDownMs },
+    async observe() {
+      const online = (await pm2.listApp(service.name)).filter((p) => p.status === 'online');
+      const results = await Promise.all(online.map((p) => probeHealth(instanceHealthUrl(service, p.instance), sentinel.probeTimeoutMs)));
+      const now = Date.now();
+      const live = new Set(online.map((p) => p.pid));
+      for (const pid of answeredOk) if (!live.has(pid)) answeredOk.delete(pid);
+      online.forEach((p, i) => {
+        if (results[i]!.outcome === 'ok') answeredOk.add(p.pid);
+      });
+      // A starting process is left out of the round, so its refusals are not counted by the damping.
+      return online.flatMap((p, i) => (isStarting(p, results[i]!, answeredOk, now, service.detectors.startup.graceMs) ? [] : [observation(p, results[i]!)]));
+    },
+  };
+};
