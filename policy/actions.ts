@@ -32,20 +32,11 @@ export type ExcludedAction = (typeof EXCLUDED_ACTIONS)[number];
 export type ActionName = AutomaticAction | ExcludedAction;
 
 /**
- * Automatic actions this build can carry out. A playbook step naming one that is not here yet is not
- * run: the gate hands the incident to a human and says so, rather than pretending.
+ * Automatic actions this build can carry out: all of them, because an action joins AUTOMATIC_ACTIONS only
+ * with its activity (workflows/action-dispatch.ts switches over every name, so the compiler holds to it).
+ * The gate still checks, so a name added without an activity is handed to a human rather than pretended.
  */
-export const IMPLEMENTED_ACTIONS: ReadonlySet<ActionName> = new Set<ActionName>([
-  'pm2-restart',
-  'pm2-reload',
-  'rollback-deploy',
-  'scale-up',
-  'drain-traffic',
-  'reroute-traffic',
-  'rebalance-weights',
-  'flush-cache',
-  'clean-logs',
-]);
+export const IMPLEMENTED_ACTIONS: ReadonlySet<ActionName> = new Set<ActionName>(AUTOMATIC_ACTIONS);
 
 export function isExcludedAction(action: ActionName): action is ExcludedAction {
   return (EXCLUDED_ACTIONS as readonly string[]).includes(action);

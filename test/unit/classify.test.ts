@@ -3,39 +3,17 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classify } from '../../policy/classify';
 import { loadCatalog } from '../../policy/catalog/load';
-import type { Evidence, InstanceEvidence, InstanceSample, PolicySnapshot } from '../../policy/types';
+import type { Evidence, InstanceEvidence } from '../../policy/types';
+import { evidence as baseEvidence, instance, policy } from '../helpers/evidence';
 
-const policy: PolicySnapshot = { mode: 'auto', confidenceThreshold: 0.7, maxFailedAttempts: 2 };
 const catalog = loadCatalog();
 
-function sample(over: Partial<InstanceSample> = {}): InstanceSample {
-  return { at: 0, status: 'online', pid: 100, restarts: 0, health: 'ok', httpStatus: 200, latencyMs: 3, memoryBytes: 5e7, cpuPercent: 2, ...over };
-}
-
-function instance(pmId: number, samples: Partial<InstanceSample>[], over: Partial<InstanceEvidence> = {}): InstanceEvidence {
-  return {
-    pmId,
-    instance: pmId,
-    execMode: 'fork',
-    healthUrl: `http://127.0.0.1:${3100 + pmId}/healthz`,
-    exitCode: null,
-    unstableRestarts: 0,
-    restartsDuringDiagnosis: 0,
-    samples: samples.map(sample),
-    ...over,
-  };
-}
-
+/** The helper's evidence, but by default an incident opened by a deadlock alert. */
 function evidence(instances: InstanceEvidence[], over: Partial<Evidence> = {}): Evidence {
-  return {
-    service: 'localize-api',
-    collectedAt: '2026-11-30T00:00:00Z',
-    expectedInstances: instances.length,
-    serviceTags: [],
-    instances,
+  return baseEvidence(instances, {
     alerts: { names: ['InstanceHealthTimeout'], firing: [{ name: 'InstanceHealthTimeout', class: 'deadlock' }], count: 1, risk: [], instances: [] },
     ...over,
-  };
+  });
 }
 
 const ok = [{}, {}, {}];
