@@ -7,7 +7,6 @@
 // resolves the incident.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,8 +16,8 @@ import { readCurrent } from '../../deploys/releases';
 import { humanSignals, timelineQuery } from '../../signals/contract';
 import { awaitIncidentRun, awaitStatus, result, status } from '../helpers/incidents';
 import { eventually, startTestSystem, waitForHealthy, type TestSystem } from '../helpers/system';
+import { runZt } from '../helpers/zt';
 
-const ZT = path.resolve(__dirname, '../../bin/zt.js');
 const DEMO = path.resolve(__dirname, '../../demo');
 const INSTANCES = 2;
 
@@ -34,11 +33,7 @@ function ztConfig(config: Config, appDir: string, registryPath: string): Record<
 function zt(rawConfig: Record<string, unknown>, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, ZT_CONFIG: JSON.stringify(rawConfig), ZT_OPERATOR: 'release-bot' };
   delete env.PM2_HOME;
-  return new Promise((resolve) => {
-    execFile(process.execPath, [ZT, ...args], { env, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
+  return runZt(args, env, 60_000);
 }
 
 /** A release dir built from the demo target; a bad one dies on start-up like a release with a broken module. */

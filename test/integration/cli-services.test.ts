@@ -2,15 +2,14 @@
 // must match what PM2 really runs, stay pure JSON however chatty PM2 is, and never start a daemon.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Pm2Client } from '../../pm2/client';
 import type { ServiceState } from '../../cli/service-states';
+import { runZt } from '../helpers/zt';
 
-const ZT = path.resolve(__dirname, '../../bin/zt.js');
 const APP = 'cli-svc';
 
 let tmpDir = '';
@@ -27,11 +26,7 @@ function ztServices(home: string): Promise<{ code: number; stdout: string; stder
   };
   const env: NodeJS.ProcessEnv = { ...process.env, ZT_CONFIG: JSON.stringify(config) };
   delete env.PM2_HOME;
-  return new Promise((resolve) => {
-    execFile(process.execPath, [ZT, 'services', '--json'], { env, timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
+  return runZt(['services', '--json'], env);
 }
 
 async function services(home = pm2Home): Promise<ServiceState[]> {

@@ -4,8 +4,6 @@
 // until a human resolves it through `zt`.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
@@ -16,8 +14,8 @@ import { workflowIdFor, type IncidentReport, type IncidentStatus } from '../../s
 import { IncidentPhase, IncidentService } from '../../signals/search-attributes';
 import type { incidentWorkflow } from '../../workflows';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
+import { runZt, type ZtRun } from '../helpers/zt';
 
-const ZT = path.resolve(__dirname, '../../bin/zt.js');
 const SERVICE = `cli-it-${process.pid}-${Math.random().toString(36).slice(2, 7)}`;
 const KEY = `${SERVICE}.availability`;
 const WORKFLOW_ID = workflowIdFor(KEY);
@@ -80,12 +78,6 @@ const activities: Partial<Activities> = {
 
 // ---- running the CLI as a child process ----
 
-interface ZtRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 function zt(...args: string[]): Promise<ZtRun> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -94,12 +86,7 @@ function zt(...args: string[]): Promise<ZtRun> {
     ZT_OPERATOR: DEFAULT_OPERATOR,
   };
   delete env.ZT_CONFIG;
-  return new Promise((resolve) => {
-    execFile(process.execPath, [ZT, ...args], { env, timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runZt(args, env);
 }
 
 /** Runs a `--json` command that must succeed and returns its parsed stdout. */

@@ -5,8 +5,6 @@
 // in order.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
@@ -28,8 +26,8 @@ import { recordHistory } from '../helpers/incidents';
 import type { DriverCall, permitDriver } from '../helpers/permit-driver-workflow';
 import { eventually, workflowBundle } from '../helpers/system';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
+import { runZt, type ZtRun } from '../helpers/zt';
 
-const ZT = path.resolve(__dirname, '../../bin/zt.js');
 const suffix = `${process.pid}-${Math.random().toString(36).slice(2, 7)}`;
 const API = `gov-api-${suffix}`;
 const WEB = `gov-web-${suffix}`;
@@ -113,11 +111,6 @@ describe('the governor on a real Temporal server', () => {
     return (v as { permitId: string }).permitId;
   }
 
-  interface ZtRun {
-    code: number;
-    stdout: string;
-    stderr: string;
-  }
   function zt(...args: string[]): Promise<ZtRun> {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -126,11 +119,7 @@ describe('the governor on a real Temporal server', () => {
       ZT_CONFIG: JSON.stringify(rawConfig),
       ZT_OPERATOR: DEFAULT_OPERATOR,
     };
-    return new Promise((resolve) => {
-      execFile(process.execPath, [ZT, ...args], { env, timeout: 60_000 }, (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-      });
-    });
+    return runZt(args, env, 60_000);
   }
   async function ztOk(...args: string[]): Promise<string> {
     const run = await zt(...args);

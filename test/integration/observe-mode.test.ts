@@ -4,15 +4,13 @@
 // operator releases the incident and automation heals the instance.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { injectFault } from '../../demo/faults';
 import { humanSignals, timelineQuery } from '../../signals/contract';
 import { governorStateQuery, governorWorkflowId } from '../../signals/governor';
 import { activitySummaries, awaitIncidentRun, awaitStatus, result } from '../helpers/incidents';
 import { startTestSystem, waitForHealthy, type TestSystem } from '../helpers/system';
+import { runZt } from '../helpers/zt';
 
-const ZT = path.resolve(__dirname, '../../bin/zt.js');
 
 function zt(sys: TestSystem, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = {
@@ -21,11 +19,7 @@ function zt(sys: TestSystem, ...args: string[]): Promise<{ code: number; stdout:
     ZT_CONFIG: JSON.stringify({ temporal: { taskQueue: sys.config.temporal.taskQueue }, services: [{ name: sys.service, basePort: sys.basePort, instances: 2 }] }),
     ZT_OPERATOR: 'alice',
   };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [ZT, ...args], { env, timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
+  return runZt(args, env);
 }
 
 async function restartsOf(sys: TestSystem, instance: number): Promise<number> {

@@ -4,7 +4,6 @@
 // a second rollback is refused (never more than one release back), and the undo rolls forward.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,8 +20,8 @@ import { createLogger } from '../../observability/logger';
 import { Pm2Client } from '../../pm2/client';
 import type { ActionRequest, ActionOutcome, UndoOutcome } from '../../signals/actions';
 import { eventually, freePortRange, waitForHealthy } from '../helpers/system';
+import { runZt } from '../helpers/zt';
 
-const ZT = path.resolve(__dirname, '../../bin/zt.js');
 const DEMO = path.resolve(__dirname, '../../demo');
 const INSTANCES = 2;
 
@@ -38,11 +37,7 @@ let pm2: Pm2Client | undefined;
 function zt(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, ZT_CONFIG: JSON.stringify(rawConfig), ZT_OPERATOR: 'release-bot' };
   delete env.PM2_HOME;
-  return new Promise((resolve) => {
-    execFile(process.execPath, [ZT, ...args], { env, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
+  return runZt(args, env, 60_000);
 }
 
 /** A release dir built from the demo target; a bad one dies on start-up like a release with a broken module. */

@@ -3,13 +3,12 @@
 // PM2 daemon installs, switches and records without starting one.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { runZt } from '../helpers/zt';
 
-const ZT = path.resolve(__dirname, '../../bin/zt.js');
 
 let tmp = '';
 let appDir = '';
@@ -25,11 +24,7 @@ function zt(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number
     ],
   };
   const full: NodeJS.ProcessEnv = { ...process.env, ZT_CONFIG: JSON.stringify(config), ZT_OPERATOR: 'ci', ...env };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [ZT, ...args], { env: full, timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
+  return runZt(args, full);
 }
 
 before(async () => {
