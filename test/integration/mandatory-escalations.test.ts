@@ -6,48 +6,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import pino from 'pino';
-import type { FastifyInstance } from 'fastify';
 import { injectFault } from '../../demo/faults';
-import { buildIngressServer } from '../../ingress/server';
 import { humanSignals } from '../../signals/contract';
 import { activitySummaries, awaitIncidentRun, awaitStatus, latestRunId, result } from '../helpers/incidents';
 import { startTestSystem, type TestSystem } from '../helpers/system';
+import { postHealthTimeout, restartsOf, startIngress, type TestIngress } from '../helpers/webhook';
 
 const TOKEN = randomBytes(24).toString('hex');
-
-async function startIngress(sys: TestSystem): Promise<{ app: FastifyInstance; url: string }> {
-  const app = buildIngressServer({ config: sys.config, ingest: sys.ingest, ready: async () => true, logger: pino({ level: 'silent' }) });
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  return { app, url };
-}
-
-function postAlertmanager(url: string, service: string, labels: Record<string, string>): Promise<Response> {
-  return fetch(`${url}/hooks/alertmanager`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify({
-      version: '4',
-      status: 'firing',
-      receiver: 'zt',
-      alerts: [
-        {
-          status: 'firing',
-          labels: { alertname: 'InstanceHealthTimeout', service, pm2_instance: '0', ...labels },
-          annotations: { summary: 'health check timed out' },
-          startsAt: new Date().toISOString(),
-          fingerprint: randomBytes(6).toString('hex'),
-        },
-      ],
-    }),
-  });
-}
-
-async function restartsOf(sys: TestSystem, instance: number): Promise<number> {
-  const p = (await sys.pm2.listApp(sys.service)).find((x) => x.instance === instance);
-  assert.ok(p, `instance ${instance} is in PM2`);
-  return p.restarts;
-}
 
 /** Waits for the escalation, checks nothing was done, then a human resolves it so the next case starts fresh. */
 async function expectEscalatedWithoutAction(sys: TestSystem, handle: WorkflowHandle, reason: RegExp, restartsBefore: number): Promise<void> {
@@ -67,7 +32,7 @@ async function expectEscalatedWithoutAction(sys: TestSystem, handle: WorkflowHan
 
 describe('mandatory escalations on the real system (hung demo instance, real ingress, Temporal, PM2)', () => {
   let sys: TestSystem;
-  let ingress: { app: FastifyInstance; url: string };
+  let ingress: TestIngress;
 
   before(async () => {
     sys = await startTestSystem({ config: { http: { webhookToken: TOKEN } } });
@@ -83,7 +48,7 @@ describe('mandatory escalations on the real system (hung demo instance, real ing
     test(`an Alertmanager alert labelled risk=${risk} escalates without any action`, async () => {
       const previous = await latestRunId(sys.temporal.client, sys.workflowId());
       const restartsBefore = await restartsOf(sys, 0);
-      const response = await postAlertmanager(ingress.url, sys.service, { risk });
+      const response = await postHealthTimeout(ingress, TOKEN, sys.service, { risk });
       assert.equal(response.status, 202, await response.clone().text());
       const handle = await awaitIncidentRun(sys.temporal.client, sys.workflowId(), previous);
       await expectEscalatedWithoutAction(sys, handle, new RegExp(`risk signals present \\(${risk}\\)`), restartsBefore);
@@ -92,7 +57,7 @@ describe('mandatory escalations on the real system (hung demo instance, real ing
 
   test('the same alert without a risk label is remediated (the control case)', async () => {
     const previous = await latestRunId(sys.temporal.client, sys.workflowId());
-    const response = await postAlertmanager(ingress.url, sys.service, {});
+    const response = await postHealthTimeout(ingress, TOKEN, sys.service, {});
     assert.equal(response.status, 202);
     const handle = await awaitIncidentRun(sys.temporal.client, sys.workflowId(), previous);
     const report = await result(handle);
@@ -103,7 +68,7 @@ describe('mandatory escalations on the real system (hung demo instance, real ing
 
 describe('a service tagged billing escalates every incident', () => {
   let sys: TestSystem;
-  let ingress: { app: FastifyInstance; url: string };
+  let ingress: TestIngress;
 
   before(async () => {
     sys = await startTestSystem({ tags: ['billing'], config: { http: { webhookToken: TOKEN } } });
@@ -117,7 +82,7 @@ describe('a service tagged billing escalates every incident', () => {
 
   test('a plain health alert for it escalates without any action', async () => {
     const restartsBefore = await restartsOf(sys, 0);
-    const response = await postAlertmanager(ingress.url, sys.service, {});
+    const response = await postHealthTimeout(ingress, TOKEN, sys.service, {});
     assert.equal(response.status, 202);
     const handle = await awaitIncidentRun(sys.temporal.client, sys.workflowId());
     await expectEscalatedWithoutAction(sys, handle, /risk signals present \(billing\)/, restartsBefore);

@@ -9,6 +9,7 @@ import { humanSignals, timelineQuery } from '../../signals/contract';
 import { governorStateQuery, governorWorkflowId } from '../../signals/governor';
 import { activitySummaries, awaitIncidentRun, awaitStatus, result } from '../helpers/incidents';
 import { startTestSystem, waitForHealthy, type TestSystem } from '../helpers/system';
+import { restartsOf } from '../helpers/webhook';
 import { runZt } from '../helpers/zt';
 
 
@@ -20,12 +21,6 @@ function zt(sys: TestSystem, ...args: string[]): Promise<{ code: number; stdout:
     ZT_OPERATOR: 'alice',
   };
   return runZt(args, env);
-}
-
-async function restartsOf(sys: TestSystem, instance: number): Promise<number> {
-  const p = (await sys.pm2.listApp(sys.service)).find((x) => x.instance === instance);
-  assert.ok(p, `instance ${instance} is in PM2`);
-  return p.restarts;
 }
 
 describe('observe mode, switched with zt', () => {

@@ -9,18 +9,16 @@ import { randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import pino from 'pino';
-import type { FastifyInstance } from 'fastify';
 import { classifyEvidence } from '../../activities/classify-evidence';
 import { collectEvidence } from '../../activities/collect-evidence';
 import type { ActivityDeps } from '../../activities/deps';
 import { injectFault } from '../../demo/faults';
-import { buildIngressServer } from '../../ingress/server';
 import { createLogger } from '../../observability/logger';
 import type { Diagnosis, Evidence } from '../../policy/types';
 import { humanSignals } from '../../signals/contract';
 import { activitySummaries, awaitIncidentRun, awaitStatus, result } from '../helpers/incidents';
 import { startTestSystem, type TestSystem } from '../helpers/system';
+import { postHealthTimeout, restartsOf, startIngress, type TestIngress } from '../helpers/webhook';
 
 const TOKEN = randomBytes(24).toString('hex');
 const DB_ERROR = 'insert into orders failed: duplicate key value violates unique constraint "orders_idempotency_key_key"';
@@ -34,20 +32,13 @@ async function activityResults(handle: WorkflowHandle): Promise<unknown[]> {
   });
 }
 
-async function restartsOf(sys: TestSystem, instance: number): Promise<number> {
-  const p = (await sys.pm2.listApp(sys.service)).find((x) => x.instance === instance);
-  assert.ok(p, `instance ${instance} is in PM2`);
-  return p.restarts;
-}
-
 describe('risk from the error log on the real system (demo target writes a database error, real PM2 log, Temporal)', () => {
   let sys: TestSystem;
-  let ingress: { app: FastifyInstance; url: string };
+  let ingress: TestIngress;
 
   before(async () => {
     sys = await startTestSystem({ config: { http: { webhookToken: TOKEN } } });
-    const app = buildIngressServer({ config: sys.config, ingest: sys.ingest, ready: async () => true, logger: pino({ level: 'silent' }) });
-    ingress = { app, url: await app.listen({ host: '127.0.0.1', port: 0 }) };
+    ingress = await startIngress(sys);
   });
   after(async () => {
     await ingress?.app.close();
@@ -87,24 +78,7 @@ describe('risk from the error log on the real system (demo target writes a datab
     await injectFault(sys.instanceUrl(0), { fault: 'hang' });
     const restartsBefore = await restartsOf(sys, 0);
 
-    const response = await fetch(`${ingress.url}/hooks/alertmanager`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify({
-        version: '4',
-        status: 'firing',
-        receiver: 'zt',
-        alerts: [
-          {
-            status: 'firing',
-            labels: { alertname: 'InstanceHealthTimeout', service: sys.service, pm2_instance: '0' },
-            annotations: { summary: 'health check timed out' },
-            startsAt: new Date().toISOString(),
-            fingerprint: randomBytes(6).toString('hex'),
-          },
-        ],
-      }),
-    });
+    const response = await postHealthTimeout(ingress, TOKEN, sys.service);
     assert.equal(response.status, 202, await response.clone().text());
     const handle = await awaitIncidentRun(sys.temporal.client, sys.workflowId());
 
