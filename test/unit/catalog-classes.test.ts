@@ -105,7 +105,7 @@ const cases: Case[] = [
     evidence: two(looks.ok, looks.leaking.map((s) => ({ ...s, cpuPercent: 95 })), {
       alerts: alerts({ MemoryLeak: 'memory-leak', CpuSpike: 'cpu-spike' }, { instances: [1] }),
     }),
-    expect: { class: 'cpu-spike', competing: ['memory-leak'], confidence: [0.74, 0.74] },
+    expect: { class: 'cpu-spike', competing: ['memory-leak'], confidence: [0.75, 0.75] },
   },
 
   // ---- CPU spike ----
@@ -114,7 +114,7 @@ const cases: Case[] = [
     kind: 'positive',
     name: 'one instance busy under a CPU alert: restart it',
     evidence: two(looks.ok, looks.busy, { alerts: alerts({ CpuSpike: 'cpu-spike' }, { instances: [1] }) }),
-    expect: { signatureId: 'cpu-spike', playbook: ['pm2-restart', 'scale-up'], affectedPmIds: [1], severity: 'low', confidence: [0.89, 0.89] },
+    expect: { signatureId: 'cpu-spike', playbook: ['pm2-restart', 'scale-up'], affectedPmIds: [1], severity: 'low', confidence: [0.9, 0.9] },
   },
   {
     class: 'cpu-spike',
@@ -122,6 +122,13 @@ const cases: Case[] = [
     name: 'every instance busy: that is load, scale up',
     evidence: two(looks.busy, looks.busy, { alerts: alerts({ CpuSpike: 'cpu-spike' }, { instances: [0, 1] }) }),
     expect: { signatureId: 'cpu-spike', playbook: ['scale-up'], severity: 'medium' },
+  },
+  {
+    class: 'cpu-spike',
+    kind: 'positive',
+    name: "every instance busy, only the first instance's alert arrived yet: still load, scale up (the detector alerts per instance, seconds apart)",
+    evidence: two(looks.busy, looks.busy, { alerts: alerts({ CpuSpike: 'cpu-spike' }, { instances: [0] }) }),
+    expect: { signatureId: 'cpu-spike', playbook: ['scale-up'], severity: 'medium', affectedPmIds: [0, 1] },
   },
   {
     class: 'cpu-spike',
