@@ -41,6 +41,8 @@ export interface ActionRecord {
   performed: boolean;
   /** Set when the action itself failed (after its retries), as opposed to failing verification. */
   error: string | null;
+  /** The error was a refusal (a precondition or bound did not hold; nothing was changed), not a failure. */
+  refused?: boolean;
   summary: string;
   undo: UndoRecipe;
   verified: boolean | null;

@@ -53,6 +53,8 @@ export class IncidentState {
    * Incidents started before the governor existed replay without it (see openIncident).
    */
   governed = true;
+  /** Whether a refused action escalates at once (older histories counted it as a failed attempt and tried again). */
+  refusalsEscalate = true;
   /** Rounds spent waiting for another incident to finish acting on the same service. */
   governorWaits = 0;
   /**

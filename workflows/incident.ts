@@ -4,6 +4,7 @@
 // Humans win at every step boundary: pause, takeOver, escalation and revert are checked before each step.
 import {
   ActivityFailure,
+  ApplicationFailure,
   CancellationScope,
   condition,
   patched,
@@ -91,6 +92,7 @@ function openIncident(input: IncidentInput): IncidentState {
   const incident = new IncidentState(input, incidentId, info.workflowId, info.runId, info.startTime.toISOString());
   incident.statesShownAtOnce = patched('phase-shows-escalation-at-once');
   incident.governed = patched('actions-need-governor-permit');
+  incident.refusalsEscalate = patched('refused-action-escalates-at-once');
   return incident;
 }
 
@@ -155,6 +157,11 @@ async function remediate(incident: IncidentState, action: ActionName, reason: st
   if (record.error) {
     incident.failedAttempts++;
     incident.note('attempt-failed', `Attempt ${incident.attempts} could not act (${incident.failedAttempts} failed so far): ${record.error}`);
+    // A refusal changed nothing and would be refused again (a precondition or a bound does not hold): hand over now.
+    if (record.refused && incident.refusalsEscalate) {
+      await releasePermit(incident, permitId, 'not-performed');
+      return escalate(incident, `${action} was refused and nothing was changed; trying again cannot help: ${record.error}`);
+    }
     return releasePermit(incident, permitId, 'failed');
   }
   if (!(await stepBoundary(incident))) return releasePermit(incident, permitId, 'not-performed');
@@ -276,6 +283,7 @@ async function act(incident: IncidentState, action: ActionName, maxOutOfService:
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
     record.error = err.cause?.message ?? err.message;
+    if (err.cause instanceof ApplicationFailure && err.cause.type && terminal.includes(err.cause.type)) record.refused = true;
     record.summary = `failed: ${record.error}`;
   }
   record.endedAt = new Date().toISOString();

@@ -237,8 +237,9 @@ export async function drainTraffic(deps: ActivityDeps, req: ActionRequest): Prom
       const toDrain = targets.filter((t) => byName.get(t.server)!.admin === 'ready');
       const skipped = targets.filter((t) => byName.get(t.server)!.admin !== 'ready').map((t) => `${t.server} already ${byName.get(t.server)!.admin}`);
       const outAfter = new Set([...active.filter((v) => !isServingServer(v)).map((v) => v.name), ...targets.map((t) => t.server)]);
-      const newlyOut = toDrain.filter((t) => isServingServer(byName.get(t.server)!));
-      if (newlyOut.length > 0 && outAfter.size > bound.limit) {
+      // Servers already down by their health checks count too: drained, they would stay out of rotation once
+      // they recover, so draining them past the bound leaves the backend with nothing to come back to.
+      if (toDrain.length > 0 && outAfter.size > bound.limit) {
         throw new InvalidRequestError(
           `drain of ${list(targets.map((t) => t.server))} in backend ${cfg.backend} refused: it would leave ${outAfter.size} of ${active.length} server(s) out of service (${list([...outAfter].map((n) => describeServer(byName.get(n)!)))}), above the bound of ${bound.limit} (${bound.words}); nothing was changed`,
         );

@@ -62,6 +62,8 @@ export interface TestSystem {
 
 export interface TestSystemOptions {
   instances?: number;
+  /** The demo's first port (instance i listens on basePort + i), when something must know it first (e.g. HAProxy). */
+  basePort?: number;
   execMode?: 'fork' | 'cluster';
   /** More environment for the demo target, e.g. the translator upstream it calls. */
   demoEnv?: Record<string, string>;
@@ -84,7 +86,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
   const dir = await mkdtemp(path.join(os.tmpdir(), 'zt-test-'));
   const stateDir = path.join(dir, 'demo');
   const instances = opts.instances ?? 2;
-  const basePort = await freePortRange(instances);
+  const basePort = opts.basePort ?? (await freePortRange(instances));
   // Test files share one Temporal server; a service name of their own keeps their incident ids apart.
   const service = `localize-api-${Math.random().toString(36).slice(2, 8)}`;
   const config = parseConfig({
