@@ -1,5 +1,6 @@
-// What every activity may use: the validated config, one PM2 connection and the logger.
+// What every activity may use: the validated config, one PM2 connection, the logger and the audit ledger.
 import type { Config } from '../config/schema';
+import type { Ledger } from '../ledger/ledger';
 import type { Logger } from '../observability/logger';
 import type { Pm2Client } from '../pm2/client';
 
@@ -7,6 +8,8 @@ export interface ActivityDeps {
   config: Config;
   pm2: Pm2Client;
   logger: Logger;
+  /** The audit ledger (ledger/open.ts); unset in tests and tools that record nothing. */
+  ledger?: Ledger;
 }
 
 export function sleep(ms: number): Promise<void> {

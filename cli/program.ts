@@ -2,6 +2,7 @@
 // request cannot be carried out (see errors.ts).
 import { Command } from 'commander';
 import { version } from '../package.json';
+import { registerAuditCommand } from './audit-command';
 import { registerDeployCommand } from './deploy-command';
 import { registerGovernorCommands } from './governor-commands';
 import { registerIncidentsCommand } from './incidents-command';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerSignalCommands(program);
   registerGovernorCommands(program);
   registerDeployCommand(program);
+  registerAuditCommand(program);
   program.addHelpText('after', ENVIRONMENT_HELP);
   return program;
 }
