@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { actionsSchema } from './actions';
 import { governorSchema } from './governor';
+import { notifiersSchema } from './notifiers';
 
 const serviceName = z
   .string()
@@ -247,6 +248,7 @@ export const configSchema = z.object({
    * are recorded and ignored. Empty: anyone who can reach Temporal may.
    */
   operators: z.array(z.string().trim().min(1).max(100)).default([]),
+  notifiers: notifiersSchema.prefault({}),
   demo: z
     .object({
       basePort: z.number().int().min(1).max(65535).default(3100),
