@@ -10,7 +10,7 @@ import path from 'node:path';
 import { clearFaults, injectFault } from '../demo/faults';
 import { awaitIncidentRun, latestRunId, result } from '../test/helpers/incidents';
 import { eventually, startTestSystem, waitForHealthy, type TestSystem } from '../test/helpers/system';
-import { printRun, runBench, writeRecoverySummary, type RecoveryRun } from './recovery-summary';
+import { BENCH_GOVERNOR, printRun, runBench, writeRecoverySummary, type RecoveryRun } from './recovery-summary';
 
 // Two burning instances share two cores with Temporal, PM2 and the bench: "busy" is 25 % here (the
 // catalog's cpuBusyPercent, 80 by default) so PM2's reading is reliably above it while burning and below
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const sys = await startTestSystem({
     actions: { scale: { maxInstances: 3, cooldownMs: COOLDOWN_MS } },
     detectors: { cpu: { percent: BUSY_PERCENT, sustainedMs: SUSTAINED_MS, intervalMs: 500 } },
-    config: { policy: { catalogFiles: [catalog] } },
+    config: { policy: { catalogFiles: [catalog] }, governor: BENCH_GOVERNOR },
   });
   await sys.startSentinel();
   const workflowId = sys.workflowId('resources');

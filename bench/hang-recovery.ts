@@ -4,11 +4,11 @@
 import { injectFault } from '../demo/faults';
 import { awaitIncidentRun, latestRunId, result } from '../test/helpers/incidents';
 import { startTestSystem, waitForHealthy } from '../test/helpers/system';
-import { printRun, runBench, writeRecoverySummary, type RecoveryRun } from './recovery-summary';
+import { BENCH_GOVERNOR, printRun, runBench, writeRecoverySummary, type RecoveryRun } from './recovery-summary';
 
 async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 5);
-  const sys = await startTestSystem();
+  const sys = await startTestSystem({ config: { governor: BENCH_GOVERNOR } });
   await sys.startSentinel();
   const workflowId = sys.workflowId();
   const rows: RecoveryRun[] = [];

@@ -43,3 +43,10 @@ export function runBench(main: () => Promise<void>): void {
     },
   );
 }
+
+/**
+ * A benchmark repeats the same fault on purpose. With the governor's defaults the third remediation within
+ * an hour would open the recurring-remediation breaker and go to a human (as it should in production), and
+ * the hourly action budget would run out; the benches raise both so every run is measured.
+ */
+export const BENCH_GOVERNOR = { actionsPerHour: 1_000, breaker: { maxRemediations: 100 } };

@@ -5,7 +5,9 @@
 // Every action: checks its preconditions (refusing with InvalidRequestError, never half-acting), acts at
 // most once per idempotency key (a retried or re-run activity returns the first outcome with
 // performed=false), stays within `maxOutOfService`, heartbeats while it works, and returns a readable
-// summary plus the exact recipe to undo what it did.
+// summary plus the exact recipe to undo what it did. A re-run answering performed=false still returns the
+// undo of what its key did: the workflow counts an outcome with an undo as in effect, so the change a
+// worker made before it died is undone like any other.
 
 export interface ActionRequest {
   service: string;

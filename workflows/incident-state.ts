@@ -55,6 +55,8 @@ export class IncidentState {
   governed = true;
   /** Whether a refused action escalates at once (older histories counted it as a failed attempt and tried again). */
   refusalsEscalate = true;
+  /** Whether an action finished by a retried attempt counts as performed, so its undo runs (older histories dropped it). */
+  retriedWorkKeepsUndo = true;
   /** Rounds spent waiting for another incident to finish acting on the same service. */
   governorWaits = 0;
   /**

@@ -93,6 +93,7 @@ function openIncident(input: IncidentInput): IncidentState {
   incident.statesShownAtOnce = patched('phase-shows-escalation-at-once');
   incident.governed = patched('actions-need-governor-permit');
   incident.refusalsEscalate = patched('refused-action-escalates-at-once');
+  incident.retriedWorkKeepsUndo = patched('retried-action-keeps-its-undo');
   return incident;
 }
 
@@ -279,7 +280,10 @@ async function act(incident: IncidentState, action: ActionName, maxOutOfService:
             { service: incident.service, pmIds, idempotencyKey, reload: action === 'pm2-reload' },
           ])
         : await runAction(automatic(action), { service: incident.service, incidentId: incident.incidentId, idempotencyKey, pmIds, maxOutOfService }, summary);
-    Object.assign(record, { performed: outcome.performed, summary: outcome.summary, undo: outcome.undo });
+    // A retried activity whose earlier attempt (on a worker that died) did the work answers performed=false
+    // with that attempt's undo: the change is in effect all the same, and its undo must still run.
+    const inEffect = outcome.performed || (incident.retriedWorkKeepsUndo && outcome.undo.kind !== 'none');
+    Object.assign(record, { performed: inEffect, summary: outcome.summary, undo: outcome.undo });
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
     record.error = err.cause?.message ?? err.message;
