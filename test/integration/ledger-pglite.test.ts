@@ -4,6 +4,7 @@
 // runs; and a ledger closed and reopened from the same data directory still verifies and chains on.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -118,6 +119,45 @@ test('two opens in one process share one embedded server', { timeout: 120_000 },
     await b.close();
   }
   assert.ok(!existsSync(claimFileOf(shared)));
+});
+
+/** A worker appending in a loop, printing each seq once its append has committed. */
+const APPENDER = `
+const { openLedger } = require(${JSON.stringify(path.resolve(__dirname, '../../ledger/open'))});
+const pino = require(${JSON.stringify(require.resolve('pino'))});
+openLedger({ dataDir: process.argv[1], logger: pino({ level: 'error' }) }).then(async ({ ledger }) => {
+  for (let i = 0; ; i++) console.log('SEQ ' + (await ledger.append({ kind: 'drill', key: 'kill-' + process.pid + '-' + i, body: { i } })).entry.seq);
+});`;
+
+test('the embedded ledger keeps every acknowledged append when its owner is killed mid-write', { timeout: 180_000 }, async () => {
+  const killed = path.join(dir, 'killed');
+  let acknowledged = 0;
+  for (let round = 0; round < 2; round++) {
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', APPENDER, killed], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let last = 0;
+    await new Promise<void>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`the appender exited early (${code})`)));
+      child.stdout.on('data', (chunk: Buffer) => {
+        for (const m of String(chunk).matchAll(/SEQ (\d+)/g)) last = Number(m[1]);
+        if (last >= acknowledged + 15) resolve();
+      });
+    });
+    child.removeAllListeners('exit');
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    acknowledged = last;
+    // The dead owner's claim is taken over; its data directory recovers like a crashed PostgreSQL's.
+    const opened = await openLedger({ dataDir: killed, logger });
+    try {
+      const verified = await opened.ledger.verifyChain();
+      assert.ok(verified.ok, JSON.stringify(verified));
+      assert.ok(verified.rows >= acknowledged, `${verified.rows} rows hold every one of the ${acknowledged} acknowledged`);
+      acknowledged = verified.rows;
+    } finally {
+      await opened.close();
+    }
+  }
 });
 
 test('zt audit verify where nothing was ever recorded', async () => {
