@@ -3,7 +3,7 @@ import { collectEvidence } from './collect-evidence';
 import { classifyEvidence } from './classify-evidence';
 import { restartInstances } from './restart-instances';
 import { verifyRecovery } from './verify-recovery';
-import { pageHumans, publishReport } from './report';
+import { notifyResolved, pageHumans, publishReport, resolvePage } from './report';
 import { readGovernor, releaseActionPermit, requestActionPermit } from './governor';
 import { cleanLogs, restoreFiles } from './actions/disk';
 import { flushCache, restoreCacheKeys } from './actions/cache';
@@ -11,7 +11,8 @@ import { rollbackDeploy, rollForwardDeploy } from './actions/deploy';
 import { scaleDown, scaleUp } from './actions/scale';
 import { drainTraffic, rebalanceWeights, rerouteTraffic, restoreWeights, undrainTraffic } from './actions/traffic';
 import type { ActivityDeps } from './deps';
-import type { EvidenceRequest, PageRequest, RestartRequest, VerifyRequest } from './types';
+import type { EvidenceRequest, RestartRequest, VerifyRequest } from './types';
+import type { PageContext, PageResolveRequest } from '../notify/types';
 import type { Evidence } from '../policy/types';
 import type { IncidentReport } from '../signals/incident';
 import type { PermitRelease, PermitRequest } from '../signals/governor';
@@ -23,7 +24,10 @@ export function createActivities(deps: ActivityDeps) {
     classifyEvidence: (evidence: Evidence) => classifyEvidence(deps, evidence),
     restartInstances: (req: RestartRequest) => restartInstances(deps, req),
     verifyRecovery: (req: VerifyRequest) => verifyRecovery(deps, req),
-    pageHumans: (page: PageRequest) => pageHumans(deps, page),
+    // Notify, not wake: a page only on escalation (resolved when the incident closes), a message when it healed itself.
+    pageHumans: (page: PageContext) => pageHumans(deps, page),
+    resolvePage: (req: PageResolveRequest) => resolvePage(deps, req),
+    notifyResolved: (report: IncidentReport) => notifyResolved(deps, report),
     publishReport: (report: IncidentReport) => publishReport(deps, report),
     requestActionPermit: (req: PermitRequest) => requestActionPermit(deps, req),
     releaseActionPermit: (req: PermitRelease) => releaseActionPermit(deps, req),

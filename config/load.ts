@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CatalogError, catalogFor } from '../policy/catalog/load';
 import { configSchema, type Config } from './schema';
+import { withNotifierEnv } from './notifiers';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -47,6 +48,9 @@ function envOverrides(env: NodeJS.ProcessEnv, raw: Record<string, any>): Record<
   if (env.ZT_HTTP_HOST) set('http', 'host', env.ZT_HTTP_HOST);
   if (env.ZT_WEBHOOK_TOKEN) set('http', 'webhookToken', env.ZT_WEBHOOK_TOKEN);
   if (env.PM2_HOME && !merged.pm2?.home) set('pm2', 'home', env.PM2_HOME);
+  // Notifier secrets (Slack URL, PagerDuty routing key, webhook HMAC secrets) stay out of config files.
+  const notifiers = withNotifierEnv(merged.notifiers, env);
+  if (notifiers !== undefined) merged.notifiers = notifiers;
   return merged;
 }
 

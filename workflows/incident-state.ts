@@ -57,6 +57,10 @@ export class IncidentState {
   refusalsEscalate = true;
   /** Whether an action finished by a retried attempt counts as performed, so its undo runs (older histories dropped it). */
   retriedWorkKeepsUndo = true;
+  /** Whether the end of the incident resolves its page and notifies (older histories only logged a report). */
+  notifies = true;
+  /** A page went out for this incident (escalation), so its end resolves it. */
+  paged = false;
   /** Rounds spent waiting for another incident to finish acting on the same service. */
   governorWaits = 0;
   /**

@@ -94,6 +94,7 @@ function openIncident(input: IncidentInput): IncidentState {
   incident.governed = patched('actions-need-governor-permit');
   incident.refusalsEscalate = patched('refused-action-escalates-at-once');
   incident.retriedWorkKeepsUndo = patched('retried-action-keeps-its-undo');
+  incident.notifies = patched('notify-resolutions-and-resolve-pages');
   return incident;
 }
 
@@ -328,15 +329,22 @@ async function confirmRecoveredWithoutAction(incident: IncidentState, reason: st
 async function escalate(incident: IncidentState, reason: string): Promise<void> {
   incident.escalate(reason);
   publish(incident);
+  const d = incident.diagnosis;
   await tell.pageHumans.executeWithOptions({ summary: `Page on-call for ${incident.service}: ${reason}` }, [
     {
       incidentId: incident.incidentId,
       workflowId: incident.workflowId,
+      runId: incident.runId,
       service: incident.service,
       reason,
-      details: incident.diagnosis?.reasons ?? [],
+      details: d?.reasons ?? [],
+      class: d?.class ?? null,
+      severity: d?.severity ?? null,
+      confidence: d?.confidence ?? null,
+      signatureId: d?.signatureId ?? null,
     },
   ]);
+  incident.paged = true;
 }
 
 /**
@@ -389,11 +397,34 @@ async function scheduleUndosAfterRecovery(incident: IncidentState): Promise<void
 async function report(incident: IncidentState): Promise<IncidentReport> {
   publish(incident);
   const result = incident.report();
+  if (incident.notifies) await notifyTheEnd(incident, result);
   await tell.publishReport.executeWithOptions(
     { summary: `Report ${result.incidentId}: ${result.outcome}, ${result.class ?? 'unclassified'}, TTR ${result.ttrSeconds.toFixed(1)} s` },
     [result],
   );
   return result;
+}
+
+/**
+ * Notify, not wake: a page that went out is resolved (same dedup key), and the end is told to the channels
+ * that want it (a self-healed incident to chat; a human's resolution to the webhooks subscribed to it). A
+ * receiver that refuses for good (a revoked URL) is recorded in the timeline and never blocks the report.
+ */
+async function notifyTheEnd(incident: IncidentState, result: IncidentReport): Promise<void> {
+  try {
+    if (incident.paged) {
+      const by = result.resolution?.operator ?? 'zero-touch';
+      const done = await tell.resolvePage.executeWithOptions({ summary: `Resolve the page for ${result.incidentId}: ${result.outcome} (${by})` }, [
+        { incidentId: result.incidentId, workflowId: result.workflowId, service: result.service, operator: by, reason: result.outcome },
+      ]);
+      incident.note('notified', done.summary);
+    }
+    const told = await tell.notifyResolved.executeWithOptions({ summary: `Notify ${result.service}'s channels: ${result.incidentId} ${result.outcome}` }, [result]);
+    incident.note('notified', told.summary);
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    incident.note('notify-failed', `A notification could not be delivered: ${err.cause?.message ?? err.message}`);
+  }
 }
 
 // ---- boundaries and observability ----

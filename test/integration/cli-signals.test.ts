@@ -62,7 +62,15 @@ const activities: Partial<Activities> = {
     await new Promise((resolve) => setTimeout(resolve, 100));
     return { healthy: false, summary: 'fake verification: health probe still times out' };
   },
-  async pageHumans() {},
+  async pageHumans() {
+    return { event: 'escalated', incidentId: 'fake', deliveries: [], notSent: ['fake notifiers'], summary: 'fake page' };
+  },
+  async resolvePage() {
+    return { event: 'page-resolved', incidentId: 'fake', deliveries: [], notSent: ['fake notifiers'], summary: 'fake resolve' };
+  },
+  async notifyResolved() {
+    return { event: 'resolved', incidentId: 'fake', deliveries: [], notSent: ['fake notifiers'], summary: 'fake notification' };
+  },
   async publishReport() {},
   // The governor is not under test here: every action is permitted.
   async requestActionPermit() {

@@ -1,0 +1,89 @@
+// Notify, not wake, on the real system: local Slack and PagerDuty receivers stand in for the real ones.
+// A hung demo instance healed by zero-touch sends exactly one chat notification and no page; a hung instance
+// whose alert carries a billing risk label escalates, pages exactly once (Events API v2 trigger), and when a
+// human resolves it the page is resolved with the same dedup_key — still no chat message.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { injectFault } from '../../demo/faults';
+import { alertSchema } from '../../signals/alert';
+import { humanSignals, statusQuery } from '../../signals/contract';
+import { awaitIncidentRun, awaitStatus, latestRunId, result } from '../helpers/incidents';
+import { closeAll, startReceivers, type Receiver } from '../helpers/receivers';
+import { eventually, startTestSystem, waitForHealthy, type TestSystem } from '../helpers/system';
+
+const ROUTING_KEY = 'R0UT1NGKEY0123456789abcdefABCDEF';
+
+describe('notifications and pages from real incidents', () => {
+  let sys: TestSystem;
+  let rx: Record<'slack' | 'pagerduty', Receiver>;
+
+  before(async () => {
+    rx = await startReceivers(['slack', 'pagerduty'], { pagerduty: { status: 202 } });
+    sys = await startTestSystem({
+      config: {
+        notifiers: {
+          slack: { webhookUrl: rx.slack.url('/services/T000/B000/XXXX') },
+          pagerduty: { eventsUrl: rx.pagerduty.url('/v2/enqueue'), routingKey: ROUTING_KEY },
+        },
+      },
+    });
+  });
+  after(async () => {
+    await sys?.stop();
+    await closeAll(rx ?? {});
+  });
+
+  async function hangAndAlert(risk: string[]): Promise<Awaited<ReturnType<typeof awaitIncidentRun>>> {
+    await waitForHealthy(sys.basePort, 2);
+    const previous = await latestRunId(sys.temporal.client, sys.workflowId());
+    await injectFault(sys.instanceUrl(1), { fault: 'hang' });
+    await sys.ingest.ingest([
+      alertSchema.parse({
+        source: 'generic',
+        service: sys.service,
+        name: 'InstanceHealthTimeout',
+        status: 'firing',
+        instance: 1,
+        summary: 'health check timed out',
+        startsAt: new Date().toISOString(),
+        fingerprint: `${sys.service}-hang-${risk.join('-') || 'plain'}`,
+        risk,
+      }),
+    ]);
+    return awaitIncidentRun(sys.temporal.client, sys.workflowId(), previous);
+  }
+
+  test('a self-resolved incident: exactly one chat notification, no page', async () => {
+    const handle = await hangAndAlert([]);
+    const report = await result(handle);
+    assert.equal(report.outcome, 'auto-resolved', JSON.stringify(report.escalation));
+    await eventually('the chat notification', async () => (rx.slack.requests.length > 0 ? true : undefined), 10_000);
+    assert.equal(rx.slack.requests.length, 1, 'one message');
+    assert.equal(rx.pagerduty.requests.length, 0, 'nobody paged');
+    const text = JSON.stringify(rx.slack.bodies()[0]);
+    assert.match(text, new RegExp(report.incidentId));
+    assert.match(text, new RegExp(sys.service));
+  });
+
+  test('an escalated incident: exactly one page, resolved with the same dedup_key when a human closes it', async () => {
+    rx.slack.clear();
+    rx.pagerduty.clear();
+    const handle = await hangAndAlert(['billing']);
+    await awaitStatus(handle, 'the escalation', (s) => s.phase === 'escalated', 40_000);
+    await eventually('the page', async () => (rx.pagerduty.requests.length > 0 ? true : undefined), 10_000);
+    const [trigger] = rx.pagerduty.bodies();
+    assert.equal(trigger.event_action, 'trigger');
+    assert.equal(trigger.routing_key, ROUTING_KEY);
+    const incidentId = (await handle.query(statusQuery)).incidentId;
+    assert.equal(trigger.dedup_key, incidentId);
+
+    await handle.signal(humanSignals.resolve, { operator: 'oncall-amy', rootCause: 'billing provider timeout', fix: 'restarted by hand' });
+    const report = await result(handle);
+    assert.equal(report.outcome, 'resolved-by-human');
+    const bodies = rx.pagerduty.bodies();
+    assert.equal(bodies.length, 2, `one trigger and one resolve: ${bodies.map((b) => b.event_action).join(', ')}`);
+    assert.equal(bodies[1].event_action, 'resolve');
+    assert.equal(bodies[1].dedup_key, incidentId);
+    assert.equal(rx.slack.requests.length, 0, 'a human-closed incident is not announced as self-healed');
+  });
+});
