@@ -123,7 +123,7 @@ export class Ledger {
     const params: unknown[] = [];
     if (q.kind !== undefined) where.push(`kind = $${params.push(q.kind)}`);
     if (q.beforeSeq !== undefined) where.push(`seq < $${params.push(q.beforeSeq)}`);
-    const limit = Math.max(1, Math.min(q.limit ?? 50, 10_000));
+    const limit = Number.isFinite(q.limit) ? Math.max(1, Math.min(Math.floor(q.limit!), 10_000)) : 50;
     const sql = `SELECT ${COLUMNS} FROM ${this.table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ${limit}`;
     return this.read(async (client) => (await client.query<EntryRow>(sql, params)).rows.map(toEntry));
   }
