@@ -2,7 +2,9 @@
 // Slack and to webhooks, never paged; an escalation pages PagerDuty (trigger), and the page is resolved
 // with the same dedup_key when a human closes the incident. Each notifying activity returns its delivery
 // records, so what was sent, where and when is in the workflow history. The ledger plugs in at publishReport.
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
+import { Context } from '@temporalio/activity';
 import type { IncidentReport } from '../signals/incident';
 import type { NotifiersConfig } from '../config/notifiers';
 import { pagerDutyResolve, pagerDutyTrigger, dedupKeyFor } from '../notify/pagerduty';
@@ -16,6 +18,22 @@ import { currentRunId, sendNotification } from './notify';
 export type { DeliveryRecord, NotificationResult, PageContext, PageResolveRequest } from '../notify/types';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
+
+/** Pages and notifications as metrics, from what was actually delivered. */
+function counted(deps: ActivityDeps, result: NotificationResult): NotificationResult {
+  deps.metrics?.recordNotification(result);
+  return result;
+}
+
+/** One activity across its retries (its run and activity id), so a retried page is counted once. */
+function activityKey(): string {
+  try {
+    const { info } = Context.current();
+    return `${info.workflowExecution?.runId ?? ''}/${info.activityId}`;
+  } catch {
+    return randomUUID(); // called directly, outside an activity
+  }
+}
 
 function links({ config }: ActivityDeps): LinkContext {
   return { publicUrl: config.notifiers.publicUrl, namespace: config.temporal.namespace };
@@ -53,9 +71,10 @@ export async function pageHumans(deps: ActivityDeps, page: PageContext): Promise
     planned.push({ event: 'escalated', dedupKey: event.dedup_key, request: { channel: 'pagerduty', url: pd.eventsUrl, headers: JSON_HEADERS, body: JSON.stringify(event) } });
   } else {
     notSent.push('pagerduty: not configured, the page was only logged');
+    deps.metrics?.recordLoggedPage(activityKey());
   }
   planned.push(...webhookDeliveries(notifiers, { event: 'escalated', page: withRun }, link));
-  return sendNotification(deps, { event: 'escalated', incidentId: page.incidentId, planned, notSent });
+  return counted(deps, await sendNotification(deps, { event: 'escalated', incidentId: page.incidentId, planned, notSent }));
 }
 
 /**
@@ -76,7 +95,7 @@ export async function resolvePage(deps: ActivityDeps, req: PageResolveRequest): 
   }
   const runId = currentRunId();
   planned.push(...webhookDeliveries(notifiers, { event: 'page-resolved', resolution: req, ...(runId ? { runId } : {}) }, links(deps)));
-  return sendNotification(deps, { event: 'page-resolved', incidentId: req.incidentId, planned, notSent });
+  return counted(deps, await sendNotification(deps, { event: 'page-resolved', incidentId: req.incidentId, planned, notSent }));
 }
 
 /**
@@ -101,10 +120,12 @@ export async function notifyResolved(deps: ActivityDeps, report: IncidentReport)
     notSent.push('slack: not configured');
   }
   planned.push(...webhookDeliveries(notifiers, { event, report }, link));
-  return sendNotification(deps, { event, incidentId: report.incidentId, planned, notSent });
+  return counted(deps, await sendNotification(deps, { event, incidentId: report.incidentId, planned, notSent }));
 }
 
-export async function publishReport({ logger }: ActivityDeps, report: IncidentReport): Promise<void> {
+export async function publishReport({ logger, metrics }: ActivityDeps, report: IncidentReport): Promise<void> {
+  // Once per incident: a retried publishReport finds its incident ID already counted.
+  metrics?.recordReport(report);
   logger.info(
     { report },
     `incident ${report.incidentId} ${report.service} ${report.class ?? 'unclassified'} → ${report.outcome} in ${report.ttrSeconds.toFixed(1)} s`,

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { actionsSchema } from './actions';
 import { governorSchema } from './governor';
+import { metricsSchema } from './metrics';
 import { notifiersSchema } from './notifiers';
 
 const serviceName = z
@@ -249,6 +250,8 @@ export const configSchema = z.object({
    */
   operators: z.array(z.string().trim().min(1).max(100)).default([]),
   notifiers: notifiersSchema.prefault({}),
+  /** A worker run alone serves GET /metrics here (ZT_METRICS_PORT / ZT_METRICS_HOST win; docs/metrics.md). */
+  metrics: metricsSchema.prefault({}),
   demo: z
     .object({
       basePort: z.number().int().min(1).max(65535).default(3100),

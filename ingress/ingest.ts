@@ -16,6 +16,10 @@ import { workflowIdFor } from '../signals/incident';
 import { IncidentPhase, IncidentService } from '../signals/search-attributes';
 import type { incidentWorkflow } from '../workflows';
 import { StormCoalescer, type Delivery, type IncidentTarget } from './coalescer';
+import type { IngressMetrics } from './metrics';
+
+/** Incidents whose run this process has seen (a bounded memory: enough to tell a join from a start). */
+const OPEN_RUNS_KEPT = 10_000;
 
 export interface IngestOutcome {
   workflowId: string;
@@ -33,11 +37,15 @@ export interface IngestOutcome {
 
 export class Ingest {
   private readonly coalescer: StormCoalescer;
+  /** The run each incident's last firing delivery reached: the same run again means the alert joined it. */
+  private readonly openRuns = new Map<string, string>();
 
   constructor(
     private readonly client: Client,
     private readonly config: Config,
     logger: Logger = createLogger('ingest'),
+    /** Counts alerts that opened no incident (zt_alerts_deduplicated_total), every source, the sentinel's too. */
+    private readonly metrics?: Pick<IngressMetrics, 'alertsDeduplicated'>,
   ) {
     this.coalescer = new StormCoalescer({
       windowMs: config.http.coalesceMs,
@@ -72,6 +80,7 @@ export class Ingest {
         const out: IngestOutcome[] = [];
         for (const alert of batch) {
           const { result, runId } = await this.coalescer.submit({ workflowId, key }, alert);
+          this.countDuplicate(workflowId, alert, result, runId);
           out.push({ workflowId, key, service: alert.service, alert: alert.name, status: alert.status, result, runId });
         }
         return out;
@@ -88,6 +97,27 @@ export class Ingest {
   /** For shutdown: stop coalescing, then flush, so no accepted alert is left behind in a timer. */
   close(): Promise<void> {
     return this.coalescer.close();
+  }
+
+  /**
+   * A coalesced alert is a duplicate by definition (the fast path's too: its incident is known open). A
+   * firing alert that signalWithStart delivered to a run this process already delivered to joined an open
+   * incident. Seen from one process: a join first seen by another ingress replica counts there.
+   */
+  private countDuplicate(workflowId: string, alert: Alert, result: IngestOutcome['result'], runId: string | null): void {
+    if (!this.metrics) return;
+    if (result === 'coalesced') {
+      this.metrics.alertsDeduplicated.inc({ source: alert.source });
+      return;
+    }
+    if (result !== 'signalled' || alert.status !== 'firing' || !runId) return;
+    if (this.openRuns.get(workflowId) === runId) {
+      this.metrics.alertsDeduplicated.inc({ source: alert.source });
+      return;
+    }
+    this.openRuns.delete(workflowId);
+    this.openRuns.set(workflowId, runId);
+    if (this.openRuns.size > OPEN_RUNS_KEPT) this.openRuns.delete(this.openRuns.keys().next().value as string);
   }
 
   private async deliver({ workflowId, key }: IncidentTarget, alert: Alert): Promise<Delivery> {

@@ -9,10 +9,11 @@ export interface IngressMetrics {
   webhookRejected: Counter<'source' | 'reason'>;
   ingestDuration: Histogram<'source' | 'outcome'>;
   alertsCoalesced: Counter<'source'>;
+  alertsDeduplicated: Counter<'source'>;
 }
 
 /** Reuses a metric already in the registry, so two servers may share one registry. */
-function registered<T extends Metric>(registry: Registry, name: string, create: () => T): T {
+export function registered<T extends Metric>(registry: Registry, name: string, create: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? create();
 }
 
@@ -51,6 +52,17 @@ export function createIngressMetrics(registry: Registry = new Registry()): Ingre
         new Counter({
           name: 'zt_alerts_coalesced_total',
           help: 'Accepted alerts counted into an identical alert already on its way (storm handling), by source.',
+          labelNames: ['source'] as const,
+          registers,
+        }),
+    ),
+    alertsDeduplicated: registered(
+      registry,
+      'zt_alerts_deduplicated_total',
+      () =>
+        new Counter({
+          name: 'zt_alerts_deduplicated_total',
+          help: 'Accepted alerts that opened no incident: coalesced into an identical alert on its way, or joined an incident already open, by source.',
           labelNames: ['source'] as const,
           registers,
         }),

@@ -3,6 +3,7 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Config } from '../config/schema';
+import type { IncidentMetrics } from '../observability/incident-metrics';
 import type { Logger } from '../observability/logger';
 import type { Pm2Client } from '../pm2/client';
 
@@ -13,6 +14,8 @@ export interface IncidentWorkerOptions {
   logger: Logger;
   /** A prebuilt bundle (tests reuse one); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Where the activities count incidents, actions, escalations and pages (docs/metrics.md); unset: not counted. */
+  metrics?: IncidentMetrics;
 }
 
 export function createIncidentWorker(opts: IncidentWorkerOptions): Promise<Worker> {
@@ -21,6 +24,6 @@ export function createIncidentWorker(opts: IncidentWorkerOptions): Promise<Worke
     namespace: opts.config.temporal.namespace,
     taskQueue: opts.config.temporal.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({ config: opts.config, pm2: opts.pm2, logger: opts.logger }),
+    activities: createActivities({ config: opts.config, pm2: opts.pm2, logger: opts.logger, ...(opts.metrics ? { metrics: opts.metrics } : {}) }),
   });
 }

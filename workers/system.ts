@@ -3,18 +3,23 @@
 import { hostname } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { Registry } from 'prom-client';
+import { metricsServerSettings } from '../config/metrics';
 import type { Config } from '../config/schema';
 import { pm2HomeOf, statePath } from '../config/paths';
 import { usesDemo } from '../config/services';
 import { demoApp } from '../demo/ecosystem';
 import { Ingest } from '../ingress/ingest';
+import { createIngressMetrics } from '../ingress/metrics';
 import { buildIngressServer } from '../ingress/server';
+import { createIncidentMetrics } from '../observability/incident-metrics';
 import type { Logger } from '../observability/logger';
 import { Pm2Client } from '../pm2/client';
 import { ensureGovernor } from '../signals/governor-client';
 import { startSentinel } from '../sentinel';
 import { ingestSink } from './alert-sink';
 import { createIncidentWorker } from './incident-worker';
+import { startMetricsServer } from './metrics-server';
 
 export interface SystemParts {
   worker: boolean;
@@ -26,6 +31,8 @@ export interface SystemParts {
 
 export interface RunningSystem {
   webhookUrl: string | null;
+  /** Where this process's zt_ metrics are served: the ingress's /metrics, or the worker's own server. */
+  metricsUrl: string | null;
   pm2Home: string;
   stop(): Promise<void>;
 }
@@ -37,6 +44,7 @@ export async function startSystem(config: Config, address: string, parts: System
   const stop = async () => {
     for (const fn of stops.reverse()) await fn().catch((err) => logger.warn({ err }, 'error while stopping'));
   };
+  const served = metricsServerSettings(config.metrics);
   try {
     const pm2 = await Pm2Client.connect({ home: pm2Home });
     stops.push(() => pm2.disconnect());
@@ -50,13 +58,15 @@ export async function startSystem(config: Config, address: string, parts: System
     const connection = await Connection.connect({ address });
     stops.push(() => connection.close());
     const client = new Client({ connection, namespace: config.temporal.namespace });
-    const ingest = new Ingest(client, config, logger);
+    // One registry per process: in `npm start` the ingress's /metrics shows the worker's metrics too.
+    const registry = new Registry();
+    const ingest = new Ingest(client, config, logger, parts.ingress ? createIngressMetrics(registry) : undefined);
     // Coalesced alert counts still in a window go out before the connection closes.
     stops.push(() => ingest.close());
 
     if (parts.worker) {
       const native = await NativeConnection.connect({ address });
-      const worker = await createIncidentWorker({ connection: native, config, pm2, logger });
+      const worker = await createIncidentWorker({ connection: native, config, pm2, logger, metrics: createIncidentMetrics(registry) });
       const running = worker.run();
       stops.push(async () => {
         worker.shutdown();
@@ -69,23 +79,31 @@ export async function startSystem(config: Config, address: string, parts: System
       );
     }
 
+    let metricsUrl: string | null = null;
+    if (parts.worker && !parts.ingress && served.enabled) {
+      const server = await startMetricsServer({ registry, host: served.host, port: served.port, logger });
+      if (server) stops.push(() => server.close());
+      metricsUrl = server?.url ?? null;
+    }
+
     let webhookUrl: string | null = null;
     if (parts.ingress) {
       const ready = async () => {
         await connection.workflowService.getSystemInfo({});
         return true;
       };
-      const app = buildIngressServer({ config, ingest, ready, logger });
+      const app = buildIngressServer({ config, ingest, ready, logger, registry });
       await app.listen({ host: config.http.host, port: config.http.port });
       stops.push(() => app.close());
       webhookUrl = `http://${config.http.host}:${config.http.port}/hooks/alertmanager`;
+      metricsUrl = `http://${config.http.host}:${config.http.port}/metrics`;
     }
 
     if (parts.sentinel && config.sentinel.enabled) {
       const sentinel = await startSentinel({ config, pm2, sink: ingestSink(ingest), logger });
       stops.push(() => sentinel.stop());
     }
-    return { webhookUrl, pm2Home, stop };
+    return { webhookUrl, metricsUrl, pm2Home, stop };
   } catch (err) {
     await stop();
     throw err;
