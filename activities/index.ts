@@ -10,6 +10,9 @@ import { flushCache, restoreCacheKeys } from './actions/cache';
 import { rollbackDeploy, rollForwardDeploy } from './actions/deploy';
 import { scaleDown, scaleUp } from './actions/scale';
 import { drainTraffic, rebalanceWeights, rerouteTraffic, restoreWeights, undrainTraffic } from './actions/traffic';
+import { estimateUserImpactOf, measureTraffic, type ImpactRequest, type TrafficRequest } from './impact';
+import { proposeSignatureFromResolution, type ProposalRequest } from './propose-signature';
+import { recordInLedger, type LedgerEntryInput } from './ledger';
 import type { ActivityDeps } from './deps';
 import type { EvidenceRequest, RestartRequest, VerifyRequest } from './types';
 import type { PageContext, PageResolveRequest } from '../notify/types';
@@ -29,6 +32,10 @@ export function createActivities(deps: ActivityDeps) {
     resolvePage: (req: PageResolveRequest) => resolvePage(deps, req),
     notifyResolved: (report: IncidentReport) => notifyResolved(deps, report),
     publishReport: (report: IncidentReport) => publishReport(deps, report),
+    recordInLedger: (entry: LedgerEntryInput) => recordInLedger(deps, entry),
+    measureTraffic: (req: TrafficRequest) => measureTraffic(deps, req),
+    estimateUserImpact: (req: ImpactRequest) => estimateUserImpactOf(deps, req),
+    proposeSignature: (req: ProposalRequest) => proposeSignatureFromResolution(deps, req),
     requestActionPermit: (req: PermitRequest) => requestActionPermit(deps, req),
     releaseActionPermit: (req: PermitRelease) => releaseActionPermit(deps, req),
     readGovernor: () => readGovernor(deps),

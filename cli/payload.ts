@@ -10,6 +10,9 @@ export interface SignalOptions {
   reason?: string;
   rootCause?: string;
   fix?: string;
+  /** resolve: the class it really was and the approved action that fixed it (for the drafted signature). */
+  class?: string;
+  action?: string;
 }
 
 /** Who is acting: --operator, else ZT_OPERATOR, else the login name. An explicit "" is kept (and refused). */
@@ -19,7 +22,7 @@ export function operatorFrom(opts: SignalOptions, env: NodeJS.ProcessEnv): strin
 
 export function signalPayload(signal: HumanSignalName, opts: SignalOptions, env: NodeJS.ProcessEnv = process.env): ResolvePayload {
   const raw: Record<string, string | undefined> = { operator: operatorFrom(opts, env), reason: opts.reason };
-  if (signal === 'resolve') Object.assign(raw, { rootCause: opts.rootCause, fix: opts.fix });
+  if (signal === 'resolve') Object.assign(raw, { rootCause: opts.rootCause, fix: opts.fix, class: opts.class, action: opts.action });
   const defined = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined));
   const parsed = humanSignalPayloads[signal].safeParse(defined);
   if (!parsed.success) {

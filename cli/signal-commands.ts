@@ -37,7 +37,11 @@ export function registerSignalCommands(program: Command): void {
       .option('--operator <name>', 'who is acting (default: $ZT_OPERATOR, then $USER)')
       .option('--reason <text>', 'why, recorded in the incident history');
     if (signal === 'resolve') {
-      sub.option('--root-cause <text>', 'the root cause, for the report').option('--fix <text>', 'what fixed it, for the report');
+      sub
+        .option('--root-cause <text>', 'the root cause, for the report')
+        .option('--fix <text>', 'what fixed it, for the report')
+        .option('--class <class>', 'the incident class it really was, for the signature drafted from this resolution')
+        .option('--action <action>', 'the approved action that fixed it (e.g. flush-cache): the drafted signature acts with it next time');
     }
     sub.option('--json', 'print {workflowId, signal, payload}').action((ref: string, opts: SignalOptions & { json?: boolean }) =>
       sendSignal(signal, ref, opts),

@@ -5,6 +5,7 @@ import { actionsSchema } from './actions';
 import { governorSchema } from './governor';
 import { metricsSchema } from './metrics';
 import { notifiersSchema } from './notifiers';
+import { impactSchema } from './impact';
 
 const serviceName = z
   .string()
@@ -166,6 +167,8 @@ export const serviceSchema = z.object({
   detectors: detectorsSchema.prefault({}),
   /** Settings of the approved actions for this service (`config/actions/`); an absent section: not available. */
   actions: actionsSchema.prefault({}),
+  /** How the incident report estimates user impact from the service's request counters (config/impact.ts). */
+  impact: impactSchema.prefault({}),
 });
 
 export const sentinelSchema = z.object({
@@ -189,6 +192,8 @@ export const policySchema = z.object({
    * project root; a signature with a shipped id replaces it. Validated at start-up (docs/catalog.md).
    */
   catalogFiles: z.array(z.string().min(1)).default([]),
+  /** Where signatures drafted from humans' resolutions are written for review (policy/catalog/propose.ts). */
+  proposalsDir: z.string().min(1).default('.zt/proposed-signatures'),
   diagnosis: z
     .object({
       samples: z.number().int().min(1).max(20).default(3),

@@ -23,6 +23,7 @@ export function effectiveServices(config: Config): ServiceConfig[] {
       tags: [],
       detectors: serviceSchema.shape.detectors.parse(undefined),
       actions: serviceSchema.shape.actions.parse(undefined),
+      impact: serviceSchema.shape.impact.parse(undefined),
     },
   ];
 }

@@ -133,7 +133,15 @@ export class Ingest {
     const handle = await this.client.workflow.signalWithStart<typeof incidentWorkflow, [unknown]>('incidentWorkflow', {
       workflowId,
       taskQueue: this.config.temporal.taskQueue,
-      args: [{ key, service: alert.service, alert, ...(this.config.operators.length ? { operators: this.config.operators } : {}) }],
+      args: [
+        {
+          key,
+          service: alert.service,
+          alert,
+          webUiUrl: this.config.notifiers.publicUrl,
+          ...(this.config.operators.length ? { operators: this.config.operators } : {}),
+        },
+      ],
       signal: alertSignal,
       signalArgs: [alert],
       staticSummary: `${alert.service}: ${alert.name}`,

@@ -13,6 +13,8 @@ export interface IncidentInput {
    * anyone else are recorded and ignored. Absent or empty: anyone may.
    */
   operators?: string[];
+  /** Base URL of the Temporal Web UI (config notifiers.publicUrl), for the report's link. */
+  webUiUrl?: string;
 }
 
 export type IncidentPhase =
@@ -110,7 +112,16 @@ export interface IncidentReport {
   endedAt: string;
   /** From the first sign of the fault (alert start) to verified recovery or human resolution. */
   ttrSeconds: number;
-  resolution: { operator: string; rootCause?: string; fix?: string } | null;
+  /** First sign of the fault → the incident opened (the detector's or alert rule's own delay comes before). */
+  timeToDetectSeconds?: number;
+  /** First sign → the first action that changed something finished; null when nothing was done. */
+  timeToMitigateSeconds?: number | null;
+  /** Failed requests and affected users, estimated from the service's request counters; null if not measured. */
+  impact?: UserImpact | null;
+  temporal?: { namespace: string; workflowId: string; runId: string; webUiUrl: string | null };
+  /** A catalog signature drafted from the human's resolution, for review. */
+  proposedSignature?: { file: string | null; signatureId: string | null; summary: string } | null;
+  resolution: HumanResolution | null;
 }
 
 /** Incident IDs are short, sortable by day and derived from the first run id, so ingress and workflow agree. */
@@ -121,4 +132,46 @@ export function incidentIdFor(firstRunId: string, startedAt: Date): string {
 
 export function workflowIdFor(key: string): string {
   return `incident-${key}`;
+}
+
+/** One scrape of every instance's request counters (activities/impact.ts). */
+export interface TrafficSample {
+  at: number;
+  instances: InstanceTraffic[];
+}
+
+export interface InstanceTraffic {
+  instance: number;
+  /** false when its metrics could not be read (hung, dead, refusing): `error` says why. */
+  reachable: boolean;
+  /** process_start_time_seconds: a different value later means the counters began again. */
+  startedAt: number | null;
+  /** User requests (the health and metrics routes excluded) and those answered 5xx, since the process started. */
+  requests: number;
+  errors: number;
+  error?: string;
+}
+
+/** The report's estimate of what users felt (reporting/user-impact.ts explains the model). */
+export interface UserImpact {
+  failedRequests: number;
+  totalRequests: number;
+  /** failed / total over the incident, 0 when there was no traffic. */
+  errorRatio: number;
+  affectedUsers: number;
+  durationSeconds: number;
+  requestsPerUserPerMinute: number;
+  /** How the numbers were arrived at, in words. */
+  basis: string;
+}
+
+/** What a human said when resolving an incident (the `resolve` signal), kept in the report and the ledger. */
+export interface HumanResolution {
+  operator: string;
+  rootCause?: string;
+  fix?: string;
+  /** The class it really was, when the diagnosis had none or the wrong one. */
+  class?: IncidentClass;
+  /** The approved action that fixed it, when one did. */
+  action?: ActionName;
 }

@@ -6,6 +6,7 @@ import type { Config } from '../config/schema';
 import type { IncidentMetrics } from '../observability/incident-metrics';
 import type { Logger } from '../observability/logger';
 import type { Pm2Client } from '../pm2/client';
+import type { Ledger } from '../ledger';
 
 export interface IncidentWorkerOptions {
   connection: NativeConnection;
@@ -16,6 +17,8 @@ export interface IncidentWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Where the activities count incidents, actions, escalations and pages (docs/metrics.md); unset: not counted. */
   metrics?: IncidentMetrics;
+  /** The audit ledger every incident report is recorded in; unset, recording waits (retried) until one is. */
+  ledger?: Ledger;
 }
 
 export function createIncidentWorker(opts: IncidentWorkerOptions): Promise<Worker> {
@@ -24,6 +27,12 @@ export function createIncidentWorker(opts: IncidentWorkerOptions): Promise<Worke
     namespace: opts.config.temporal.namespace,
     taskQueue: opts.config.temporal.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({ config: opts.config, pm2: opts.pm2, logger: opts.logger, ...(opts.metrics ? { metrics: opts.metrics } : {}) }),
+    activities: createActivities({
+      config: opts.config,
+      pm2: opts.pm2,
+      logger: opts.logger,
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
+      ...(opts.ledger ? { ledger: opts.ledger } : {}),
+    }),
   });
 }

@@ -20,6 +20,7 @@ import { startSentinel } from '../sentinel';
 import { ingestSink } from './alert-sink';
 import { createIncidentWorker } from './incident-worker';
 import { startMetricsServer } from './metrics-server';
+import { ledgerSettingsFromEnv, openLedger } from '../ledger';
 
 export interface SystemParts {
   worker: boolean;
@@ -65,8 +66,12 @@ export async function startSystem(config: Config, address: string, parts: System
     stops.push(() => ingest.close());
 
     if (parts.worker) {
+      // DATABASE_URL, else the embedded PGlite: closed after the worker, which may still be recording.
+      const ledger = await openLedger({ ...ledgerSettingsFromEnv(), logger });
+      stops.push(() => ledger.close());
+      logger.info({ ledger: ledger.where }, 'audit ledger open');
       const native = await NativeConnection.connect({ address });
-      const worker = await createIncidentWorker({ connection: native, config, pm2, logger, metrics: createIncidentMetrics(registry) });
+      const worker = await createIncidentWorker({ connection: native, config, pm2, logger, metrics: createIncidentMetrics(registry), ledger: ledger.ledger });
       const running = worker.run();
       stops.push(async () => {
         worker.shutdown();

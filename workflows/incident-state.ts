@@ -14,6 +14,7 @@ import type {
 } from '../signals/incident';
 import { classOfAlert } from '../policy/alert-classes';
 import type { ActionName, Diagnosis, Evidence, IncidentClass } from '../policy/types';
+import type { HumanResolution, TrafficSample } from '../signals/incident';
 
 /** Why automation may not take its next step right now; null means it may. */
 export type Hold = 'closed' | 'reverting' | 'escalated' | 'human-control' | 'paused' | 'awaiting-approval';
@@ -61,6 +62,13 @@ export class IncidentState {
   notifies = true;
   /** A page went out for this incident (escalation), so its end resolves it. */
   paged = false;
+  /** Whether the report measures user impact and learns from humans (older histories did neither). */
+  reportsFully = true;
+  /** The request counters when the incident opened, for the user-impact estimate. */
+  trafficAtOpen: TrafficSample | null = null;
+  trafficMeasured = false;
+  /** The evidence behind the latest diagnosis: what a signature drafted from a human's resolution is made of. */
+  lastEvidence: Evidence | null = null;
   /** Rounds spent waiting for another incident to finish acting on the same service. */
   governorWaits = 0;
   /**
@@ -73,7 +81,7 @@ export class IncidentState {
   readonly actions: ActionRecord[] = [];
   readonly humans: HumanAct[] = [];
   readonly timeline: TimelineEntry[] = [];
-  resolution: { operator: string; rootCause?: string; fix?: string } | null = null;
+  resolution: HumanResolution | null = null;
   outcome: IncidentOutcome | null = null;
   endedAt: string | null = null;
   private readonly alertFingerprints = new Map<string, { name: string; class: IncidentClass | null; status: Alert['status'] }>();
@@ -196,6 +204,7 @@ export class IncidentState {
 
   /** What the governor's blast-radius bound needs from the evidence behind the diagnosis. */
   recordCapacity(evidence: Evidence): void {
+    this.lastEvidence = evidence;
     this.instanceCount = evidence.instances.length;
     this.servingPmIds = evidence.instances
       .filter((i) => {
@@ -377,6 +386,8 @@ export class IncidentState {
       operator: payload.operator,
       ...(payload.rootCause ? { rootCause: payload.rootCause } : {}),
       ...(payload.fix ? { fix: payload.fix } : {}),
+      ...(payload.class ? { class: payload.class } : {}),
+      ...(payload.action ? { action: payload.action } : {}),
     };
     const cause = payload.rootCause ? ` Root cause: ${payload.rootCause}.` : '';
     this.close('resolved-by-human', `${payload.operator} resolved the incident.${cause}`);

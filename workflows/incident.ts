@@ -95,6 +95,7 @@ function openIncident(input: IncidentInput): IncidentState {
   incident.refusalsEscalate = patched('refused-action-escalates-at-once');
   incident.retriedWorkKeepsUndo = patched('retried-action-keeps-its-undo');
   incident.notifies = patched('notify-resolutions-and-resolve-pages');
+  incident.reportsFully = patched('report-impact-timings-and-learning');
   return incident;
 }
 
@@ -110,6 +111,7 @@ function listenTo(incident: IncidentState): void {
 async function diagnose(incident: IncidentState): Promise<Diagnosis> {
   incident.step = 'diagnosing';
   publish(incident);
+  if (incident.reportsFully && !incident.trafficMeasured) await measureTrafficAtOpen(incident);
   const evidence = await observe.collectEvidence.executeWithOptions(
     { summary: `Collect evidence for ${incident.service}: PM2 state, health probes and error logs of every instance` },
     [{ service: incident.service, alerts: incident.alertFacts() }],
@@ -397,12 +399,88 @@ async function scheduleUndosAfterRecovery(incident: IncidentState): Promise<void
 async function report(incident: IncidentState): Promise<IncidentReport> {
   publish(incident);
   const result = incident.report();
+  if (incident.reportsFully) await completeReport(incident, result);
   if (incident.notifies) await notifyTheEnd(incident, result);
+  // The immutable record: retried for as long as the database is down, so no report is ever lost.
+  if (incident.reportsFully) {
+    const row = await tell.recordInLedger.executeWithOptions({ summary: `Record ${result.incidentId} in the audit ledger` }, [
+      { kind: 'incident-report', key: result.incidentId, body: { ...result } },
+    ]);
+    incident.note('recorded', `Recorded in the audit ledger as row ${row.seq} (hash ${row.hash.slice(0, 12)}…).`);
+  }
   await tell.publishReport.executeWithOptions(
     { summary: `Report ${result.incidentId}: ${result.outcome}, ${result.class ?? 'unclassified'}, TTR ${result.ttrSeconds.toFixed(1)} s` },
     [result],
   );
   return result;
+}
+
+/** The request counters as the incident opens: the baseline of the user-impact estimate. */
+async function measureTrafficAtOpen(incident: IncidentState): Promise<void> {
+  incident.trafficMeasured = true;
+  try {
+    incident.trafficAtOpen = await observe.measureTraffic.executeWithOptions(
+      { summary: `Measure ${incident.service}'s traffic as the incident opens: request and 5xx counters of every instance` },
+      [{ service: incident.service }],
+    );
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    incident.note('impact-unmeasured', `Traffic could not be measured: ${err.cause?.message ?? err.message}`);
+  }
+}
+
+/**
+ * The report of the specification: timings, user impact, Temporal ids and link, and — when a human resolved
+ * it and said why — a catalog signature drafted from their words and the evidence, so the next one need not
+ * wake anyone. Neither estimate nor draft may keep the incident from closing.
+ */
+async function completeReport(incident: IncidentState, result: IncidentReport): Promise<void> {
+  const info = workflowInfo();
+  const base = incident.input.webUiUrl?.replace(/\/+$/, '') ?? null;
+  result.temporal = {
+    namespace: info.namespace,
+    workflowId: result.workflowId,
+    runId: result.runId,
+    webUiUrl: base ? `${base}/namespaces/${info.namespace}/workflows/${encodeURIComponent(result.workflowId)}/${result.runId}/history` : null,
+  };
+  const firstSign = Date.parse(result.detectedAt);
+  result.timeToDetectSeconds = Math.max(0, (Date.parse(result.startedAt) - firstSign) / 1000);
+  const mitigated = result.actions.find((a) => a.performed);
+  result.timeToMitigateSeconds = mitigated ? Math.max(0, (Date.parse(mitigated.endedAt) - firstSign) / 1000) : null;
+  try {
+    result.impact = await observe.estimateUserImpact.executeWithOptions(
+      { summary: `Estimate ${result.service}'s user impact: failed requests and affected users over ${result.ttrSeconds.toFixed(1)} s` },
+      [{ service: result.service, first: incident.trafficAtOpen, from: result.detectedAt, to: result.endedAt }],
+    );
+    incident.note('impact', `User impact: ≈ ${result.impact.failedRequests} failed request(s) of ${result.impact.totalRequests}, ≈ ${result.impact.affectedUsers} user(s) affected (${result.impact.basis}).`);
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    result.impact = null;
+    incident.note('impact-unmeasured', `User impact could not be estimated: ${err.cause?.message ?? err.message}`);
+  }
+  const said = result.resolution;
+  if (result.outcome === 'resolved-by-human' && said && (said.rootCause || said.fix) && incident.lastEvidence) {
+    try {
+      result.proposedSignature = await tell.proposeSignature.executeWithOptions(
+        { summary: `Draft a catalog signature from ${said.operator}'s resolution of ${result.incidentId}` },
+        [
+          {
+            incidentId: result.incidentId,
+            service: result.service,
+            evidence: incident.lastEvidence,
+            diagnosedClass: result.class,
+            diagnosedSignatureId: result.signatureId,
+            affectedPmIds: incident.diagnosis?.affectedPmIds ?? [],
+            resolution: said,
+          },
+        ],
+      );
+      incident.note('signature-proposed', result.proposedSignature.summary);
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      incident.note('signature-not-proposed', `No signature drafted: ${err.cause?.message ?? err.message}`);
+    }
+  }
 }
 
 /**

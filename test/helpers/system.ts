@@ -17,6 +17,8 @@ import { workflowIdFor } from '../../signals/incident';
 import { ingestSink } from '../../workers/alert-sink';
 import { createIncidentWorker } from '../../workers/incident-worker';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from './temporal';
+import { openLedger, type Ledger } from '../../ledger';
+import { dropSchema, testPostgres, TEST_DATABASE_URL, uniqueSchema } from './postgres';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundling takes seconds; one bundle serves every worker of a test process. */
@@ -51,6 +53,8 @@ export interface TestSystem {
   pm2: Pm2Client;
   ingest: Ingest;
   worker: Worker;
+  /** The audit ledger the worker records in: the machine's PostgreSQL, a schema of this system's own. */
+  ledger: Ledger;
   service: string;
   stateDir: string;
   basePort: number;
@@ -92,6 +96,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
   const config = parseConfig({
     temporal: { taskQueue: uniqueTaskQueue('zt'), address: temporal.address },
     pm2: { home: path.join(dir, 'pm2') },
+    policy: { proposalsDir: path.join(dir, 'proposals') },
     services: [{ name: service, basePort, instances, ...(opts.tags ? { tags: opts.tags } : {}), ...(opts.actions ? { actions: opts.actions } : {}), ...(opts.detectors ? { detectors: opts.detectors } : {}) }],
     ...(opts.config ?? {}),
   });
@@ -112,11 +117,14 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
   await waitForHealthy(basePort, instances);
 
   const ingest = new Ingest(temporal.client, config);
+  const ledgerSchema = uniqueSchema('zt_sys');
+  const ledger = await openLedger({ databaseUrl: TEST_DATABASE_URL, dataDir: '', schema: ledgerSchema, logger });
   const worker = await createIncidentWorker({
     connection: temporal.native,
     config,
     pm2,
     logger,
+    ledger: ledger.ledger,
     workflowBundle: await workflowBundle(),
   });
   const running = worker.run();
@@ -128,6 +136,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
     pm2,
     ingest,
     worker,
+    ledger: ledger.ledger,
     service,
     workflowId: (group = 'availability') => workflowIdFor(`${service}.${group}`),
     stateDir,
@@ -142,6 +151,9 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
       await ingest.close().catch(() => undefined);
       worker.shutdown();
       await running.catch(() => undefined);
+      await ledger.close().catch(() => undefined);
+      const pg = await testPostgres().catch(() => null);
+      if (pg) await dropSchema(pg, ledgerSchema).finally(() => pg.end());
       // The app's pids first: a daemon too busy to answer killDaemon (a CPU drill on two cores) must not
       // leave burning instances behind for the next test.
       const pids = (await pm2.listApp(service).catch(() => [])).map((p) => p.pid).filter((pid) => pid > 0);

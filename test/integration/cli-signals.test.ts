@@ -82,6 +82,19 @@ const activities: Partial<Activities> = {
   async readGovernor() {
     throw new Error('not used by this test');
   },
+  // The report's side: no traffic to measure, a ledger that accepts, no draft.
+  async measureTraffic() {
+    return { at: Date.now(), instances: [] };
+  },
+  async estimateUserImpact() {
+    return { failedRequests: 0, totalRequests: 0, errorRatio: 0, affectedUsers: 0, durationSeconds: 0, requestsPerUserPerMinute: 6, basis: 'fake' };
+  },
+  async proposeSignature() {
+    return { file: null, signatureId: null, summary: 'fake: no draft' };
+  },
+  async recordInLedger() {
+    return { seq: 1, hash: 'f'.repeat(64), recordedAt: new Date().toISOString(), created: true };
+  },
 };
 
 // ---- running the CLI as a child process ----

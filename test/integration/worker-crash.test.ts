@@ -18,6 +18,7 @@ import type { UndoAfterRecoveryResult } from '../../workflows/undo-after-recover
 import { awaitIncidentRun, result } from '../helpers/incidents';
 import { eventually, freePortRange, waitForHealthy } from '../helpers/system';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
+import { dropSchema, testPostgres, TEST_DATABASE_URL, uniqueSchema } from '../helpers/postgres';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -31,6 +32,9 @@ describe('a worker killed mid-action', () => {
   let dir: string;
   const workers: ChildProcess[] = [];
 
+  // The worker processes record reports in the machine's PostgreSQL, in a schema of this test's own.
+  const ledgerEnv = { DATABASE_URL: TEST_DATABASE_URL, ZT_LEDGER_SCHEMA: uniqueSchema('zt_crash') };
+
   before(async () => {
     temporal = await testTemporal();
     dir = await mkdtemp(path.join(os.tmpdir(), 'zt-crash-'));
@@ -41,6 +45,8 @@ describe('a worker killed mid-action', () => {
     await pm2?.disconnect();
     await temporal?.close();
     await rm(dir, { recursive: true, force: true });
+    const pg = await testPostgres();
+    await dropSchema(pg, ledgerEnv.ZT_LEDGER_SCHEMA).finally(() => pg.end());
   });
 
   test('the incident resumes on another worker and the restart is not doubled', async () => {
@@ -55,7 +61,7 @@ describe('a worker killed mid-action', () => {
     pm2 = await Pm2Client.connect({ home: config.pm2.home! });
     await pm2.start(demoApp({ name: service, instances: 2, basePort, stateDir: path.join(dir, 'demo') }));
     await waitForHealthy(basePort, 2);
-    const env = { ...process.env, ZT_CONFIG: JSON.stringify(rawConfig), TEMPORAL_ADDRESS: temporal.address, ZT_LOG_LEVEL: 'warn' };
+    const env = { ...process.env, ...ledgerEnv, ZT_CONFIG: JSON.stringify(rawConfig), TEMPORAL_ADDRESS: temporal.address, ZT_LOG_LEVEL: 'warn' };
 
     const first = startWorkerProcess(env);
     workers.push(first);
@@ -117,7 +123,7 @@ describe('a worker killed mid-action', () => {
     pm2 ??= await Pm2Client.connect({ home: config.pm2.home! });
     await pm2.start(demoApp({ name: service, instances: 2, basePort, stateDir: path.join(dir, 'demo-scale') }));
     await waitForHealthy(basePort, 2);
-    const env = { ...process.env, ZT_CONFIG: JSON.stringify(rawConfig), TEMPORAL_ADDRESS: temporal.address, ZT_LOG_LEVEL: 'warn' };
+    const env = { ...process.env, ...ledgerEnv, ZT_CONFIG: JSON.stringify(rawConfig), TEMPORAL_ADDRESS: temporal.address, ZT_LOG_LEVEL: 'warn' };
     const urls = [0, 1].map((i) => `http://127.0.0.1:${basePort + i}`);
 
     const first = startWorkerProcess(env);

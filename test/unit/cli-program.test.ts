@@ -27,10 +27,10 @@ test('the command tree has the read commands and every signal command', () => {
   for (const name of ['services', 'incidents', 'show', ...SIGNAL_COMMANDS.map((c) => c.command)]) assert.ok(names.includes(name), name);
 });
 
-test('signal commands take a ref, --operator, --reason and --json; resolve also root cause and fix', () => {
+test('signal commands take a ref, --operator, --reason and --json; resolve also root cause, fix, class and action', () => {
   const program = buildProgram();
   assert.deepEqual(longFlags(sub(program, 'pause')), ['--json', '--operator', '--reason']);
-  assert.deepEqual(longFlags(sub(program, 'resolve')), ['--fix', '--json', '--operator', '--reason', '--root-cause']);
+  assert.deepEqual(longFlags(sub(program, 'resolve')), ['--action', '--class', '--fix', '--json', '--operator', '--reason', '--root-cause']);
   assert.equal(sub(program, 'takeover').registeredArguments[0]?.required, true);
 });
 
