@@ -35,6 +35,7 @@ import { isExcludedAction, type AutomaticAction } from '../policy/actions';
 import { afterRecoveryMs, runAction, runUndo } from './action-dispatch';
 import { decide, type Decision } from './gate';
 import { undoAfterRecoveryWorkflow } from './undo-after-recovery';
+import { reportDeliveryWorkflow } from './report-delivery';
 import { IncidentState } from './incident-state';
 
 // Retries absorb transient infrastructure errors (a PM2 socket hiccup); they are not recovery attempts.
@@ -400,14 +401,7 @@ async function report(incident: IncidentState): Promise<IncidentReport> {
   publish(incident);
   const result = incident.report();
   if (incident.reportsFully) await completeReport(incident, result);
-  if (incident.notifies) await notifyTheEnd(incident, result);
-  // The immutable record: retried for as long as the database is down, so no report is ever lost.
-  if (incident.reportsFully) {
-    const row = await tell.recordInLedger.executeWithOptions({ summary: `Record ${result.incidentId} in the audit ledger` }, [
-      { kind: 'incident-report', key: result.incidentId, body: { ...result } },
-    ]);
-    incident.note('recorded', `Recorded in the audit ledger as row ${row.seq} (hash ${row.hash.slice(0, 12)}…).`);
-  }
+  if (incident.notifies) await deliverReport(incident, result);
   await tell.publishReport.executeWithOptions(
     { summary: `Report ${result.incidentId}: ${result.outcome}, ${result.class ?? 'unclassified'}, TTR ${result.ttrSeconds.toFixed(1)} s` },
     [result],
@@ -484,25 +478,19 @@ async function completeReport(incident: IncidentState, result: IncidentReport): 
 }
 
 /**
- * Notify, not wake: a page that went out is resolved (same dedup key), and the end is told to the channels
- * that want it (a self-healed incident to chat; a human's resolution to the webhooks subscribed to it). A
- * receiver that refuses for good (a revoked URL) is recorded in the timeline and never blocks the report.
+ * Notify, not wake, and the immutable record: the page resolved, the channels told, the report in the
+ * ledger — by a child workflow the incident abandons, so it closes now and delivery is retried for as long
+ * as a receiver or the database is down (workflows/report-delivery.ts).
  */
-async function notifyTheEnd(incident: IncidentState, result: IncidentReport): Promise<void> {
-  try {
-    if (incident.paged) {
-      const by = result.resolution?.operator ?? 'zero-touch';
-      const done = await tell.resolvePage.executeWithOptions({ summary: `Resolve the page for ${result.incidentId}: ${result.outcome} (${by})` }, [
-        { incidentId: result.incidentId, workflowId: result.workflowId, service: result.service, operator: by, reason: result.outcome },
-      ]);
-      incident.note('notified', done.summary);
-    }
-    const told = await tell.notifyResolved.executeWithOptions({ summary: `Notify ${result.service}'s channels: ${result.incidentId} ${result.outcome}` }, [result]);
-    incident.note('notified', told.summary);
-  } catch (err) {
-    if (!(err instanceof ActivityFailure)) throw err;
-    incident.note('notify-failed', `A notification could not be delivered: ${err.cause?.message ?? err.message}`);
-  }
+async function deliverReport(incident: IncidentState, result: IncidentReport): Promise<void> {
+  const workflowId = `report-${result.incidentId}`;
+  await startChild(reportDeliveryWorkflow, {
+    workflowId,
+    args: [{ report: result, paged: incident.paged }],
+    parentClosePolicy: 'ABANDON',
+    staticSummary: `${result.service}: deliver the report of ${result.incidentId} (${result.outcome})`,
+  });
+  incident.note('reporting', `The report goes out through ${workflowId}: ${incident.paged ? 'page resolved, ' : ''}channels notified, audit ledger row.`);
 }
 
 // ---- boundaries and observability ----

@@ -2,3 +2,4 @@
 export { incidentWorkflow } from './incident';
 export { governorWorkflow } from './governor';
 export { undoAfterRecoveryWorkflow } from './undo-after-recovery';
+export { reportDeliveryWorkflow } from './report-delivery';

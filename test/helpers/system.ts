@@ -81,6 +81,8 @@ export interface TestSystemOptions {
   config?: Record<string, any>;
   /** Run the demo through a release layout: PM2 starts `<appDir>/current/localize-api.js` (demoApp's appDir). */
   appDir?: string;
+  /** The ledger's PostgreSQL (default the machine's, TEST_DATABASE_URL), e.g. a private cluster a test stops. */
+  ledgerDatabaseUrl?: string;
   /** Runs once the config exists and PM2 is connected, before the demo starts (e.g. `zt deploy` a first release). */
   beforeDemoStart?: (config: Config) => Promise<void>;
 }
@@ -118,7 +120,8 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
 
   const ingest = new Ingest(temporal.client, config);
   const ledgerSchema = uniqueSchema('zt_sys');
-  const ledger = await openLedger({ databaseUrl: TEST_DATABASE_URL, dataDir: '', schema: ledgerSchema, logger });
+  const ledgerUrl = opts.ledgerDatabaseUrl ?? TEST_DATABASE_URL;
+  const ledger = await openLedger({ databaseUrl: ledgerUrl, dataDir: '', schema: ledgerSchema, logger });
   const worker = await createIncidentWorker({
     connection: temporal.native,
     config,
@@ -152,7 +155,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
       worker.shutdown();
       await running.catch(() => undefined);
       await ledger.close().catch(() => undefined);
-      const pg = await testPostgres().catch(() => null);
+      const pg = await testPostgres(ledgerUrl).catch(() => null);
       if (pg) await dropSchema(pg, ledgerSchema).finally(() => pg.end());
       // The app's pids first: a daemon too busy to answer killDaemon (a CPU drill on two cores) must not
       // leave burning instances behind for the next test.

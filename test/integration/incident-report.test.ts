@@ -13,7 +13,7 @@ import { alertSchema } from '../../signals/alert';
 import { humanSignals } from '../../signals/contract';
 import { listIncidentReports } from '../../ledger';
 import { awaitIncidentRun, awaitStatus, latestRunId, result } from '../helpers/incidents';
-import { startTestSystem, waitForHealthy, type TestSystem } from '../helpers/system';
+import { eventually, startTestSystem, waitForHealthy, type TestSystem } from '../helpers/system';
 
 describe('the incident report', () => {
   let sys: TestSystem;
@@ -81,8 +81,8 @@ describe('the incident report', () => {
     assert.equal(report.temporal?.runId, report.runId);
     assert.equal(report.temporal?.webUiUrl, `http://temporal-ui.example:8233/namespaces/default/workflows/${encodeURIComponent(sys.workflowId())}/${report.runId}/history`);
 
-    const [row] = await listIncidentReports(sys.ledger, { service: sys.service });
-    assert.ok(row, 'the report is in the ledger');
+    // Delivered by the report's own workflow, which the incident left behind when it closed.
+    const row = await eventually('the report in the ledger', async () => (await listIncidentReports(sys.ledger, { service: sys.service }))[0], 20_000);
     assert.equal(row.key, report.incidentId);
     assert.equal(row.report.outcome, 'auto-resolved');
     assert.deepEqual(row.report.impact, report.impact);

@@ -45,7 +45,7 @@ describe('incident lifecycle on real Temporal and PM2', () => {
     const summaries = await activitySummaries(handle);
     assert.deepEqual(
       summaries.map((s) => s.split(' ')[0]),
-      ['Measure', 'Collect', 'Classify', 'Ask', 'pm2-restart', 'Verify', 'Return', 'Estimate', 'Notify', 'Record', 'Report'],
+      ['Measure', 'Collect', 'Classify', 'Ask', 'pm2-restart', 'Verify', 'Return', 'Estimate', 'Report'],
       `activity summaries: ${summaries.join(' | ')}`,
     );
     assert.ok(summaries.every((s) => s.length > 20), 'every activity has a readable summary');
