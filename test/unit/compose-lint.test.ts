@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { DCLinter } from 'dclint';
 import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../../config/load';
+import { metricsServerSettings, temporalMetricsAddress } from '../../config/metrics';
 import { demoApp } from '../../demo/ecosystem';
 import { SEARCH_ATTRIBUTES } from '../../signals/search-attributes';
 import { runTool } from '../helpers/monitoring';
@@ -223,7 +224,7 @@ test('Alertmanager routes every alert to the ingress service’s Alertmanager ho
   await runTool('amtool', ['check-config', configPath]);
 });
 
-test('Prometheus loads exactly the shipped rule files and alerts the Alertmanager service; promtool accepts it', async () => {
+test('Prometheus loads exactly the shipped rule files, alerts the Alertmanager service and scrapes every worker; promtool accepts it', async () => {
   const { services } = loadCompose();
   const prometheus = services.prometheus!;
   const containerConfig = flag(prometheus, 'config.file')!;
@@ -238,6 +239,18 @@ test('Prometheus loads exactly the shipped rule files and alerts the Alertmanage
   const targets = config.alerting.alertmanagers.flatMap((a: any) => a.static_configs.flatMap((s: any) => s.targets));
   assert.deepEqual(targets, ['alertmanager:9093']);
   assert.ok((services.alertmanager!.ports ?? []).some((p) => parsePort(p).container === '9093'));
+  // Every worker replica is scraped where it serves: found by the service name, on its two metrics ports.
+  const workerEnv = environmentOf(services.worker!);
+  const workerPorts = config.scrape_configs
+    .flatMap((job: any) => job.dns_sd_configs ?? [])
+    .filter((sd: any) => sd.names.includes('worker'))
+    .map((sd: any) => sd.port)
+    .sort();
+  const incidentMetrics = metricsServerSettings(parseConfig({}, workerEnv).metrics, workerEnv);
+  const sdkMetrics = temporalMetricsAddress(workerEnv).address;
+  assert.ok(incidentMetrics.enabled && incidentMetrics.host === '0.0.0.0', 'the worker serves its metrics beyond loopback');
+  assert.match(sdkMetrics ?? '', /^0\.0\.0\.0:\d+$/, 'the SDK exporter listens beyond loopback');
+  assert.deepEqual(workerPorts, [incidentMetrics.port, Number(sdkMetrics!.split(':')[1])].sort());
   const output = await runTool('promtool', ['check', 'config', configPath]);
   assert.match(output, /SUCCESS: 1 rule files found/);
 });
