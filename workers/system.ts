@@ -45,7 +45,8 @@ export async function startSystem(config: Config, address: string, parts: System
   const stop = async () => {
     for (const fn of stops.reverse()) await fn().catch((err) => logger.warn({ err }, 'error while stopping'));
   };
-  const served = metricsServerSettings(config.metrics);
+  // A worker without the ingress serves its metrics itself; a bad ZT_METRICS_PORT stops it before anything starts.
+  const served = parts.worker && !parts.ingress ? metricsServerSettings(config.metrics) : null;
   try {
     const pm2 = await Pm2Client.connect({ home: pm2Home });
     stops.push(() => pm2.disconnect());
@@ -85,7 +86,7 @@ export async function startSystem(config: Config, address: string, parts: System
     }
 
     let metricsUrl: string | null = null;
-    if (parts.worker && !parts.ingress && served.enabled) {
+    if (served?.enabled) {
       const server = await startMetricsServer({ registry, host: served.host, port: served.port, logger });
       if (server) stops.push(() => server.close());
       metricsUrl = server?.url ?? null;
