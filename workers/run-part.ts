@@ -6,7 +6,8 @@ import { startSystem, type SystemParts } from './system';
 
 export async function runPart(name: string, config: Config, parts: SystemParts): Promise<void> {
   const logger = createLogger(name);
-  installTemporalRuntime(logger);
+  // Only a worker has Temporal SDK metrics to export; the ingress and sentinel must not take its port.
+  installTemporalRuntime(logger, parts.worker ? {} : { metricsAddress: null });
   const address = config.temporal.address;
   if (!address) {
     logger.fatal('TEMPORAL_ADDRESS is not set; `npm start` runs everything with an embedded server instead');
