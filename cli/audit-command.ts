@@ -2,23 +2,13 @@
 // (DATABASE_URL, else the embedded PGlite under .zt/). verify recomputes the hash chain and exits 1
 // naming the first broken row, so a cron job or CI step can alarm on it. Nothing here writes: the
 // schema is never created or migrated by a reader.
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import pino from 'pino';
-import type { Ledger } from '../ledger/ledger';
-import { openLedger } from '../ledger/open';
-import { LedgerConfigError, ledgerSettingsFromEnv } from '../ledger/settings';
 import { ledgerKindSchema, type LedgerEntry, type VerifyResult } from '../ledger/types';
 import { CliError, EXIT_FAILURE } from './errors';
 import { parseCount } from './governor-commands';
-import { note, printJson, printText } from './output';
+import { LEDGER_ENVIRONMENT_HELP, withLedger } from './ledger-access';
+import { printJson, printText } from './output';
 import { formatTable } from './table';
-
-const LEDGER_ENVIRONMENT_HELP = `
-Environment:
-  DATABASE_URL       the ledger's PostgreSQL (unset: the embedded PGlite the workers use)
-  ZT_LEDGER_SCHEMA   its schema (default zero_touch)
-  ZT_LEDGER_DIR      the embedded PGlite's data directory (default .zt/ledger-pglite)`;
 
 export function registerAuditCommand(program: Command): void {
   const audit = program
@@ -64,46 +54,4 @@ export function listText(rows: LedgerEntry[]): string {
     ['SEQ', 'RECORDED', 'KIND', 'KEY', 'HASH'],
     rows.map((r) => [r.seq, r.recordedAt, r.kind, r.key, r.hash.slice(0, 12)]),
   );
-}
-
-/**
- * Opens the ledger read-only for one command. null when there is none yet (nothing recorded): an empty
- * ledger, not an error. An unreachable database is a request that cannot be carried out (exit 2).
- */
-async function withLedger<T>(run: (ledger: Ledger) => Promise<T>): Promise<T | null> {
-  let settings;
-  try {
-    settings = ledgerSettingsFromEnv();
-  } catch (err) {
-    if (err instanceof LedgerConfigError) throw new CliError(err.message);
-    throw err;
-  }
-  if (!settings.databaseUrl && !existsSync(settings.dataDir)) {
-    note(`no embedded ledger at ${settings.dataDir} yet (nothing recorded; set DATABASE_URL for a PostgreSQL ledger)`);
-    return null;
-  }
-  // Library chatter goes to stderr so `--json` output stays pure.
-  const logger = pino({ name: 'zt', level: process.env.ZT_LOG_LEVEL ?? 'warn' }, pino.destination(2));
-  const opened = await openLedger({ ...settings, logger, migrate: false }).catch((err: unknown) => {
-    throw new CliError(`cannot open the ledger: ${(err as Error).message}`);
-  });
-  try {
-    if (!(await opened.ledger.exists())) {
-      note(`no ledger in schema ${opened.ledger.schema} of ${opened.where} yet (nothing recorded)`);
-      return null;
-    }
-    return await run(opened.ledger);
-  } catch (err) {
-    if (unreachable(err)) throw new CliError(`cannot reach the ledger database (${opened.where}): ${(err as Error).message}`);
-    throw err;
-  } finally {
-    await opened.close();
-  }
-}
-
-/** Connection failures carry no SQLSTATE (ECONNREFUSED, timeouts) or a class 08 / 57P one. */
-function unreachable(err: unknown): boolean {
-  if (!(err instanceof Error) || err instanceof CliError) return false;
-  const code = (err as { code?: unknown }).code;
-  return typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code) || code.startsWith('08') || code.startsWith('57P') || code === '3D000' || code === '28000' || code === '28P01';
 }

@@ -1,10 +1,16 @@
-// `zt incidents`: incidents from Temporal visibility, newest first, with time to recovery for closed ones.
+// `zt incidents`: incidents from Temporal visibility, newest first, with time to recovery for closed ones;
+// or, with --source ledger, the closed incidents whose reports the ledger keeps, in the same row shape,
+// including those whose Temporal history is past retention.
 import { Option, InvalidArgumentError, type Command } from 'commander';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { LedgerIncidentReport } from '../ledger/report-queries';
+import { listIncidentReports } from '../ledger/report-queries';
 import type { IncidentReport } from '../signals/incident';
 import { loadCliConfig } from './config';
 import { mapWithConcurrency } from './concurrency';
-import { incidentRowFrom, incidentsQuery, incidentsTable, newestFirst, type IncidentFilter, type IncidentRow } from './incident-rows';
+import { CliError } from './errors';
+import { assertServiceName, incidentRowFrom, incidentsQuery, incidentsTable, newestFirst, type IncidentFilter, type IncidentRow } from './incident-rows';
+import { LEDGER_ENVIRONMENT_HELP, withLedger } from './ledger-access';
 import { note, printJson, printText } from './output';
 import { withTemporal } from './temporal';
 
@@ -19,7 +25,11 @@ interface IncidentsOptions {
   closed?: boolean;
   service?: string;
   limit: number;
+  source: IncidentSource;
 }
+
+const SOURCES = ['temporal', 'ledger'] as const;
+type IncidentSource = (typeof SOURCES)[number];
 
 export function registerIncidentsCommand(program: Command): void {
   program
@@ -30,7 +40,14 @@ export function registerIncidentsCommand(program: Command): void {
     .addOption(new Option('--closed', 'only closed incidents').conflicts('open'))
     .option('--service <name>', 'only incidents of this service')
     .option('--limit <n>', `at most this many incidents (1-${MAX_LIMIT})`, parseLimit, DEFAULT_LIMIT)
+    .addOption(
+      new Option('--source <where>', 'temporal: visibility, open and closed; ledger: closed incidents from the audit ledger, also past Temporal retention')
+        .choices(SOURCES)
+        .default('temporal'),
+    )
+    .addHelpText('after', `\nWith --source ledger:${LEDGER_ENVIRONMENT_HELP.replace(/^\nEnvironment:/, '')}`)
     .action(async (opts: IncidentsOptions) => {
+      if (opts.source === 'ledger') return listFromLedger(opts);
       const config = loadCliConfig();
       const filter: IncidentFilter = {
         ...(opts.open ? { state: 'open' as const } : opts.closed ? { state: 'closed' as const } : {}),
@@ -41,6 +58,30 @@ export function registerIncidentsCommand(program: Command): void {
       if (opts.json) return printJson(rows);
       printText(rows.length ? incidentsTable(rows) : 'no incidents match');
     });
+}
+
+async function listFromLedger(opts: IncidentsOptions): Promise<void> {
+  if (opts.open) throw new CliError('--open cannot be used with --source ledger: the ledger records incidents once they are closed');
+  const service = opts.service !== undefined ? assertServiceName(opts.service) : undefined;
+  const reports = await withLedger((ledger) => listIncidentReports(ledger, { service, limit: opts.limit }));
+  const rows = (reports ?? []).map(incidentRowFromReport).sort(newestFirst);
+  if (opts.json) return printJson(rows);
+  printText(rows.length ? incidentsTable(rows) : reports === null ? 'no incidents recorded yet' : 'no incidents match');
+}
+
+/** A closed incident's contract row from its ledger report: the same values visibility would have shown. */
+export function incidentRowFromReport({ key, report: r }: Pick<LedgerIncidentReport, 'key' | 'report'>): IncidentRow {
+  return {
+    incidentId: r.incidentId ?? key,
+    workflowId: r.workflowId,
+    service: r.service ?? null,
+    class: r.class ?? null,
+    severity: r.severity ?? null,
+    phase: 'closed',
+    outcome: r.outcome ?? null,
+    startedAt: r.startedAt,
+    ttrSeconds: typeof r.ttrSeconds === 'number' ? r.ttrSeconds : null,
+  };
 }
 
 async function listIncidents(client: Client, query: string, limit: number): Promise<IncidentRow[]> {

@@ -6,6 +6,7 @@ import { registerAuditCommand } from './audit-command';
 import { registerDeployCommand } from './deploy-command';
 import { registerGovernorCommands } from './governor-commands';
 import { registerIncidentsCommand } from './incidents-command';
+import { registerReportCommand } from './report-command';
 import { registerServicesCommand } from './services-command';
 import { registerShowCommand } from './show-command';
 import { registerSignalCommands } from './signal-commands';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerSignalCommands(program);
   registerGovernorCommands(program);
   registerDeployCommand(program);
+  registerReportCommand(program);
   registerAuditCommand(program);
   program.addHelpText('after', ENVIRONMENT_HELP);
   return program;
