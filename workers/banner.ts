@@ -24,6 +24,8 @@ export function printBanner(opts: { config: Config; temporal: TemporalEndpoint; 
       `  crash it:              curl -X POST -H 'content-type: application/json' -d '{"fault":"crash"}' http://127.0.0.1:${port}/__faults`,
       '  list incidents:        npx zt incidents',
       '  take over an incident: npx zt takeover localize-api.availability --operator you',
+      '  success metrics:       npx zt report',
+      '  prove the audit trail: npx zt audit verify',
     );
   }
   lines.push('', 'Ctrl-C stops everything started here.', '');
