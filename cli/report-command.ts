@@ -19,12 +19,19 @@ const RECORDED_MARGIN_MS = 24 * 60 * 60 * 1000;
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 /** A time of day must carry its zone: "12:00" alone would mean the reader's local time. */
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/** Date would roll 2026-02-30 over to March 2 instead of refusing it. */
+function realDate(text: string): boolean {
+  const [y, m, d] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+}
 
 /** "7d", "12h", "1h30m" (that long ago), "2026-03-01" (UTC midnight) or an ISO 8601 time with its zone. */
 export function parseWhen(text: string, now = Date.now()): Date {
   const trimmed = text.trim();
-  if (DATE_ONLY.test(trimmed) || DATE_TIME.test(trimmed)) {
+  if ((DATE_ONLY.test(trimmed) || DATE_TIME.test(trimmed)) && realDate(trimmed)) {
     const t = new Date(DATE_ONLY.test(trimmed) ? `${trimmed}T00:00:00Z` : trimmed);
     if (!Number.isNaN(t.getTime())) return t;
   } else if (/^\d/.test(trimmed)) {
