@@ -87,6 +87,8 @@ async function showFromLedger(input: string, ref: IncidentRef, json?: boolean): 
   printText(ledgerReportText(found));
 }
 
+const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+
 type Field = [label: string, value: string | null | undefined];
 
 function fieldsText(rows: Field[]): string {
@@ -100,8 +102,8 @@ export function ledgerReportText({ report: r, seq, recordedAt, hash }: LedgerInc
   const mitigate =
     r.timeToMitigateSeconds === undefined ? null : r.timeToMitigateSeconds === null ? 'no action changed anything' : `${formatTtr(r.timeToMitigateSeconds)} after the first sign`;
   const impact = r.impact
-    ? `${r.impact.failedRequests} of ${r.impact.totalRequests} requests failed (${(r.impact.errorRatio * 100).toFixed(1)}%), ` +
-      `about ${r.impact.affectedUsers} users affected over ${formatTtr(r.impact.durationSeconds)}`
+    ? `${count(r.impact.failedRequests)} of ${count(r.impact.totalRequests)} requests failed (${(r.impact.errorRatio * 100).toFixed(1)}%), ` +
+      `about ${count(r.impact.affectedUsers)} users affected over ${formatTtr(r.impact.durationSeconds)}`
     : r.impact === null
       ? 'not measured'
       : null;
