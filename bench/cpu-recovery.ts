@@ -69,6 +69,7 @@ async function main(): Promise<void> {
       };
       rows.push(row);
       printRun(row);
+      if (report.outcome !== 'auto-resolved') console.log(`  why: ${report.reasons.join(' ')}`);
       // The scale-down undo runs in the child the incident left behind; the next run starts from two instances.
       if (report.actions.some((a) => a.undo.kind === 'scale-down')) {
         await sys.temporal.client.workflow.getHandle(`undo-after-recovery-${report.incidentId}`).result();

@@ -3,6 +3,7 @@
 // so tests and the demo never touch a user's own PM2 daemon by accident.
 import pm2 from 'pm2';
 import type { ProcessDescription, StartOptions } from 'pm2';
+import { CpuWindow, cpuTicksOf } from './cpu-window';
 
 export class Pm2TimeoutError extends Error {
   override name = 'Pm2TimeoutError';
@@ -102,6 +103,7 @@ export class Pm2Client {
   private connected = false;
   private bus: Promise<any> | undefined;
   private readonly errorLogListeners = new Set<(log: Pm2ErrorLog) => void>();
+  private readonly cpu = new CpuWindow();
 
   private constructor(
     private readonly api: Api,
@@ -120,7 +122,18 @@ export class Pm2Client {
 
   async list(): Promise<Pm2Process[]> {
     const list = await withTimeout<ProcessDescription[]>('list', this.timeoutMs, (cb) => this.api.list(cb));
-    return list.map(toPm2Process).sort((a, b) => a.pmId - b.pmId);
+    const processes = list.map(toPm2Process).sort((a, b) => a.pmId - b.pmId);
+    // CPU over the last second from the kernel's own accounting, not PM2's since-anyone's-last-call reading.
+    const at = Date.now();
+    const live = processes.filter((p) => p.pid > 0);
+    const ticks = await Promise.all(live.map((p) => cpuTicksOf(p.pid)));
+    live.forEach((p, i) => {
+      const t = ticks[i];
+      const percent = t === null || t === undefined ? null : this.cpu.record(p.pid, at, t);
+      if (percent !== null) p.cpuPercent = percent;
+    });
+    this.cpu.keepOnly(new Set(live.map((p) => p.pid)));
+    return processes;
   }
 
   async listApp(name: string): Promise<Pm2Process[]> {

@@ -36,7 +36,7 @@ test('signal commands take a ref, --operator, --reason and --json; resolve also 
 
 test('incidents has its filters, with --limit defaulting to 50', () => {
   const incidents = sub(buildProgram(), 'incidents');
-  assert.deepEqual(longFlags(incidents), ['--closed', '--json', '--limit', '--open', '--service']);
+  assert.deepEqual(longFlags(incidents), ['--closed', '--json', '--limit', '--open', '--service', '--source']);
   assert.equal(incidents.options.find((o) => o.long === '--limit')?.defaultValue, 50);
 });
 
