@@ -1,0 +1,214 @@
+// `npm run bench:decision [runs]`: decision latency — from the alert accepted (Ingest.ingest returns: the
+// incident's workflow is started) to the first action started (restartInstances' ActivityTaskStarted
+// event in the incident's history) — for a real hang of a demo instance, on the real system (Temporal dev
+// server, PM2, demo target, worker in-process). Against the Temporal floor on the same server in the same
+// run: a no-op workflow with one activity round trip (start → activity → result), interleaved with the
+// incidents. Each decision is broken into its steps from the history (traffic baseline, evidence,
+// classification, the governor's permit, and the orchestration between them). Numbers, not assertions;
+// writes reports/bench-decision.json.
+process.env.ZT_TEMPORAL_METRICS_ADDRESS ??= 'off';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { Worker } from '@temporalio/worker';
+import type { temporal } from '@temporalio/proto';
+import { injectFault } from '../demo/faults';
+import { alertSchema } from '../signals/alert';
+import { awaitIncidentRun, latestRunId, result } from '../test/helpers/incidents';
+import { startTestSystem, waitForHealthy } from '../test/helpers/system';
+import { BENCH_GOVERNOR, quantile, runBench } from './recovery-summary';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+const STEPS = ['measureTraffic', 'collectEvidence', 'classifyEvidence', 'requestActionPermit'] as const;
+const ACTION = 'restartInstances';
+
+function ms(t: HistoryEvent['eventTime']): number {
+  if (!t) return NaN;
+  return Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6);
+}
+
+interface ActivityTimes {
+  scheduled: number;
+  started: number;
+  completed: number;
+}
+
+/** The first execution of each activity type: scheduled, (last) started, completed — ms since the epoch. */
+export function activityTimes(events: HistoryEvent[]): Map<string, ActivityTimes> {
+  const typeOf = new Map<string, string>();
+  const out = new Map<string, ActivityTimes>();
+  for (const e of events) {
+    const id = String(e.eventId);
+    if (e.activityTaskScheduledEventAttributes) {
+      const type = e.activityTaskScheduledEventAttributes.activityType?.name ?? '?';
+      typeOf.set(id, type);
+      if (!out.has(type)) out.set(type, { scheduled: ms(e.eventTime), started: NaN, completed: NaN });
+    }
+    const startedFor = e.activityTaskStartedEventAttributes?.scheduledEventId;
+    const completedFor = e.activityTaskCompletedEventAttributes?.scheduledEventId;
+    for (const [ref, field] of [[startedFor, 'started'], [completedFor, 'completed']] as const) {
+      if (ref === undefined || ref === null) continue;
+      const type = typeOf.get(String(ref));
+      const t = type ? out.get(type) : undefined;
+      if (t && Number.isNaN(t[field])) t[field] = ms(e.eventTime);
+    }
+  }
+  return out;
+}
+
+interface DecisionRun {
+  run: number;
+  ingestMs: number;
+  decisionMs: number;
+  /** Per step: waiting for a worker slot (scheduled → started) and running (started → completed). */
+  steps: Record<string, { queueMs: number; runMs: number }>;
+  /** restartInstances: scheduled → started. */
+  actionQueueMs: number;
+  /** Everything that is not an activity running: workflow tasks, scheduling, queueing. */
+  orchestrationMs: number;
+  outcome: string;
+}
+
+interface FloorRun {
+  roundTripMs: number;
+  /** start() returned → the activity started (history), the floor's own "decision". */
+  toActivityMs: number;
+}
+
+const stat = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { p50: round(quantile(s, 0.5)), p95: round(quantile(s, 0.95)), min: round(s[0] ?? NaN), max: round(s[s.length - 1] ?? NaN) };
+};
+const round = (n: number) => Math.round(n * 10) / 10;
+
+async function main(): Promise<void> {
+  const runs = Number(process.argv[2] ?? 10);
+  const sys = await startTestSystem({ config: { governor: BENCH_GOVERNOR } });
+  const client = sys.temporal.client;
+  const floorQueue = `${sys.config.temporal.taskQueue}-floor`;
+  const floorWorker = await Worker.create({
+    connection: sys.temporal.native,
+    namespace: sys.config.temporal.namespace,
+    taskQueue: floorQueue,
+    workflowsPath: require.resolve('./decision-floor-workflow'),
+    activities: { floorActivity: async () => 'ok' },
+  });
+  const floorRunning = floorWorker.run();
+  const floors: FloorRun[] = [];
+  const decisions: DecisionRun[] = [];
+  let floorSeq = 0;
+
+  const floorOnce = async (record: boolean) => {
+    const t0 = performance.now();
+    const wall0 = Date.now();
+    const handle = await client.workflow.start('floorWorkflow', { taskQueue: floorQueue, workflowId: `floor-${process.pid}-${floorSeq++}` });
+    const startReturned = Date.now();
+    await handle.result();
+    const roundTripMs = performance.now() - t0;
+    const events = (await handle.fetchHistory()).events ?? [];
+    const act = activityTimes(events).get('floorActivity');
+    if (record) floors.push({ roundTripMs, toActivityMs: (act?.started ?? NaN) - startReturned });
+    return wall0;
+  };
+
+  try {
+    for (let i = 0; i < 5; i++) await floorOnce(false); // warm-up: connections, bundle, first tasks
+    console.log(`bench:decision — ${runs} hang incidents on ${sys.service} and ${runs * 2} floor round trips, Temporal ${sys.temporal.address}`);
+    for (let run = 1; run <= runs; run++) {
+      await waitForHealthy(sys.basePort, 2);
+      for (let i = 0; i < 2; i++) await floorOnce(true);
+      const instance = run % 2;
+      const previous = await latestRunId(client, sys.workflowId());
+      await injectFault(sys.instanceUrl(instance), { fault: 'hang' });
+      const alert = alertSchema.parse({
+        source: 'generic',
+        service: sys.service,
+        name: 'InstanceHealthTimeout',
+        status: 'firing',
+        instance,
+        summary: 'health check timed out',
+        startsAt: new Date().toISOString(),
+        fingerprint: `${sys.service}-decision-${run}`,
+      });
+      const t0 = Date.now();
+      await sys.ingest.ingest([alert]);
+      const accepted = Date.now();
+      const handle = await awaitIncidentRun(client, sys.workflowId(), previous, 60_000);
+      const report = await result(handle);
+      const events = (await handle.fetchHistory()).events ?? [];
+      const times = activityTimes(events);
+      const action = times.get(ACTION);
+      const decisionMs = (action?.started ?? NaN) - accepted;
+      const steps: DecisionRun['steps'] = {};
+      let running = 0;
+      for (const s of STEPS) {
+        const t = times.get(s);
+        if (!t) continue;
+        steps[s] = { queueMs: t.started - t.scheduled, runMs: t.completed - t.started };
+        running += t.completed - t.started;
+      }
+      const row: DecisionRun = {
+        run,
+        ingestMs: accepted - t0,
+        decisionMs,
+        steps,
+        actionQueueMs: action ? action.started - action.scheduled : NaN,
+        orchestrationMs: decisionMs - running,
+        outcome: report.outcome,
+      };
+      decisions.push(row);
+      console.log(
+        `run ${run}: decision ${decisionMs} ms (ingest ${row.ingestMs} ms) = ` +
+          STEPS.map((s) => (steps[s] ? `${s} ${steps[s]!.runMs}` : `${s} –`)).join(', ') +
+          ` + orchestration ${row.orchestrationMs} ms; ${report.outcome}, ${report.actions.map((a) => a.action).join(', ') || 'no action'}`,
+      );
+    }
+  } finally {
+    floorWorker.shutdown();
+    await floorRunning.catch(() => undefined);
+    await sys.stop();
+  }
+
+  const measured = decisions.filter((d) => Number.isFinite(d.decisionMs));
+  const decision = stat(measured.map((d) => d.decisionMs));
+  const orchestration = stat(measured.map((d) => d.orchestrationMs));
+  const floorRound = stat(floors.map((f) => f.roundTripMs));
+  const floorToActivity = stat(floors.map((f) => f.toActivityMs));
+  const stepStats = Object.fromEntries(
+    STEPS.map((s) => [s, { run: stat(measured.filter((d) => d.steps[s]).map((d) => d.steps[s]!.runMs)), queue: stat(measured.filter((d) => d.steps[s]).map((d) => d.steps[s]!.queueMs)) }]),
+  );
+  const ratio = decision.p50 / floorRound.p50;
+  const orchestrationRatio = orchestration.p50 / floorRound.p50;
+  console.log(`\ndecision latency (alert accepted → restart started), ${measured.length} runs: p50 ${decision.p50} ms, p95 ${decision.p95} ms`);
+  console.log(`Temporal floor (no-op workflow + one activity, start → result), ${floors.length} runs: p50 ${floorRound.p50} ms, p95 ${floorRound.p95} ms`);
+  console.log(`ratio decision / floor (p50): ${ratio.toFixed(1)}× (target ≤ 2×)`);
+  console.log('where the decision goes (p50 of each step, run time; queue wait in brackets):');
+  for (const s of STEPS) console.log(`  ${s.padEnd(20)} ${String(stepStats[s]!.run.p50).padStart(7)} ms  [${stepStats[s]!.queue.p50} ms]`);
+  console.log(`  ${'orchestration'.padEnd(20)} ${String(orchestration.p50).padStart(7)} ms  (workflow tasks, scheduling, queueing: ${orchestrationRatio.toFixed(1)}× the floor)`);
+
+  const out = {
+    measuredAt: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, node: process.version },
+    definition: {
+      decision: 'Ingest.ingest() returned (workflow started) → ActivityTaskStarted of restartInstances in the incident history (same host clock)',
+      floor: 'client.workflow.start → result of a workflow running one no-op activity, same server, same process, interleaved with the incidents',
+      orchestration: 'decision latency minus the run time (started → completed) of measureTraffic, collectEvidence, classifyEvidence and requestActionPermit',
+    },
+    runs: measured.length,
+    decisionMs: decision,
+    floorRoundTripMs: floorRound,
+    floorStartToActivityMs: floorToActivity,
+    ratioP50: Math.round(ratio * 100) / 100,
+    orchestrationMs: orchestration,
+    orchestrationRatioP50: Math.round(orchestrationRatio * 100) / 100,
+    steps: stepStats,
+    settings: { diagnosis: sys.config.policy.diagnosis, governor: BENCH_GOVERNOR },
+    decisions,
+    floors,
+  };
+  await mkdir('reports', { recursive: true });
+  await writeFile('reports/bench-decision.json', `${JSON.stringify(out, null, 2)}\n`);
+  console.log('wrote reports/bench-decision.json');
+}
+
+runBench(main);
