@@ -77,6 +77,8 @@ export interface TestSystemOptions {
   actions?: Record<string, any>;
   /** The demo service's `detectors` section. */
   detectors?: Record<string, any>;
+  /** More configured services after the demo's (not run by PM2), e.g. the other services of an alert storm. */
+  extraServices?: Array<Record<string, any>>;
   /** Top-level sections replaced over the test defaults (`services` is built from the options above). */
   config?: Record<string, any>;
   /** Run the demo through a release layout: PM2 starts `<appDir>/current/localize-api.js` (demoApp's appDir). */
@@ -99,7 +101,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
     temporal: { taskQueue: uniqueTaskQueue('zt'), address: temporal.address },
     pm2: { home: path.join(dir, 'pm2') },
     policy: { proposalsDir: path.join(dir, 'proposals') },
-    services: [{ name: service, basePort, instances, ...(opts.tags ? { tags: opts.tags } : {}), ...(opts.actions ? { actions: opts.actions } : {}), ...(opts.detectors ? { detectors: opts.detectors } : {}) }],
+    services: [{ name: service, basePort, instances, ...(opts.tags ? { tags: opts.tags } : {}), ...(opts.actions ? { actions: opts.actions } : {}), ...(opts.detectors ? { detectors: opts.detectors } : {}) }, ...(opts.extraServices ?? [])],
     ...(opts.config ?? {}),
   });
   const logger = createLogger('test');
