@@ -159,7 +159,8 @@ function mutate(p: Pick, payload: Record<string, unknown>): unknown {
 }
 
 function deepNesting(p: Pick): string {
-  const depth = p.pick([64, 1_000, 10_000, 100_000, 400_000]);
+  // 180,000 levels of {"a": are 900 KB: under the body limit, so they are parsed; 400,000 are over it.
+  const depth = p.pick([64, 1_000, 10_000, 100_000, 180_000, 400_000]);
   const style = p.int(0, 2);
   if (style === 0) return '['.repeat(depth) + ']'.repeat(depth);
   if (style === 1) return '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
@@ -169,12 +170,14 @@ function deepNesting(p: Pick): string {
 }
 
 function hugeString(p: Pick, route: HookRoute): string {
-  const size = p.pick([64 * 1024, 900 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024]);
-  const big = p.pick(['a', '\u00e9', '🔥', '\\u0000']).repeat(Math.ceil(size / 4));
-  const payload = validPayload(p, route, unknownService(p)) as Record<string, unknown>;
+  // Around the 1 MiB body limit: well under, just under, just over, twice over.
+  const size = p.pick([64 * 1024, 900 * 1024, 1024 * 1024 + 1, 2 * 1024 * 1024]);
+  // Bytes each repetition costs in the JSON text, so the body is about `size` whatever the character.
+  const [unit, bytes] = p.pick([['a', 1], ['\u00e9', 2], ['🔥', 4], ['\u0000', 6]] as const);
+  const big = unit.repeat(Math.ceil(size / bytes));
   const where = p.int(0, 2);
-  if (where === 0) return JSON.stringify({ ...payload, receiver: big });
-  if (where === 1) return JSON.stringify(validPayload(p, route, big));
+  if (where === 0) return JSON.stringify({ ...validPayload(p, route, unknownService(p)), receiver: big });
+  if (where === 1) return JSON.stringify(validPayload(p, route, unit.repeat(Math.ceil(size / bytes / 3))));
   return JSON.stringify(big);
 }
 
