@@ -74,7 +74,12 @@ export async function availability(ctx: FamilyContext): Promise<void> {
                 },
               );
             },
-            'node-reboot': (spec, run) => drill(spec, run, () => accepted(writeFile(bootIdPath, `boot-${run}-${Date.now()}\n`))),
+            'node-reboot': async (spec, run) => {
+              const r = await drill(spec, run, () => accepted(writeFile(bootIdPath, `boot-${run}-${Date.now()}\n`)));
+              // The detector alerts once per boot id it started with; the original id back resolves it for the next run.
+              await writeFile(bootIdPath, 'boot-0\n');
+              return r;
+            },
           },
           () => quiet(sys),
           () => recoverAvailability(sys),
