@@ -5,12 +5,29 @@ import { catalogFor } from '../policy/catalog/load';
 import { classify } from '../policy/classify';
 import type { AutomationMode, Diagnosis, Evidence } from '../policy/types';
 import { readGovernor } from './governor';
+import { certificates, uncertifiedReason } from '../ledger/certification';
 import type { ActivityDeps } from './deps';
 
 export async function classifyEvidence(deps: ActivityDeps, evidence: Evidence): Promise<Diagnosis> {
   const { confidenceThreshold, maxFailedAttempts, catalogFiles } = deps.config.policy;
   const mode = await modeInForce(deps);
-  return classify(evidence, { mode, confidenceThreshold, maxFailedAttempts }, catalogFor(catalogFiles));
+  const diagnosis = classify(evidence, { mode, confidenceThreshold, maxFailedAttempts }, catalogFor(catalogFiles));
+  const uncertified = await certificationGap(deps, diagnosis);
+  if (!uncertified) return diagnosis;
+  return { ...diagnosis, policy: { ...diagnosis.policy, uncertified }, reasons: [...diagnosis.reasons, `Only observed: ${uncertified}.`] };
+}
+
+/**
+ * With policy.certification.enforce, a class whose drill has not passed recently is only observed. The
+ * ledger decides; if it cannot be read the activity fails and is retried: acting on an uncertified class
+ * because the database was down would defeat the rule.
+ */
+async function certificationGap(deps: ActivityDeps, diagnosis: Diagnosis): Promise<string | null> {
+  const { enforce, maxAgeDays } = deps.config.policy.certification;
+  if (!enforce || diagnosis.class === null || diagnosis.healthy) return null;
+  if (!deps.ledger) throw new Error('policy.certification.enforce needs the audit ledger, and this worker has none');
+  const certs = await certificates(deps.ledger, maxAgeDays * 86_400_000, new Date());
+  return uncertifiedReason(certs.find((c) => c.class === diagnosis.class), maxAgeDays);
 }
 
 /**

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { version } from '../package.json';
 import { registerAuditCommand } from './audit-command';
 import { registerDeployCommand } from './deploy-command';
+import { registerDrillCommand } from './drill-command';
 import { registerGovernorCommands } from './governor-commands';
 import { registerIncidentsCommand } from './incidents-command';
 import { registerReportCommand } from './report-command';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerSignalCommands(program);
   registerGovernorCommands(program);
   registerDeployCommand(program);
+  registerDrillCommand(program);
   registerReportCommand(program);
   registerAuditCommand(program);
   program.addHelpText('after', ENVIRONMENT_HELP);

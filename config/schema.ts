@@ -192,6 +192,13 @@ export const policySchema = z.object({
    * project root; a signature with a shipped id replaces it. Validated at start-up (docs/catalog.md).
    */
   catalogFiles: z.array(z.string().min(1)).default([]),
+  /**
+   * Drill certification (docs/drills.md): when enforced, a class with no passing `npm run drill` recorded in
+   * the ledger within maxAgeDays is only observed (planned, handed to a human), never acted on.
+   */
+  certification: z
+    .object({ enforce: z.boolean().default(false), maxAgeDays: z.number().positive().max(365).default(7) })
+    .prefault({}),
   /** Where signatures drafted from humans' resolutions are written for review (policy/catalog/propose.ts). */
   proposalsDir: z.string().min(1).default('.zt/proposed-signatures'),
   diagnosis: z

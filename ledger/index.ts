@@ -5,3 +5,4 @@ export { ledgerSettingsFromEnv, LedgerConfigError, type LedgerSettings } from '.
 export { LedgerMigrationError } from './migrate';
 export { listIncidentReports, INCIDENT_REPORT_KIND, type IncidentReportFilter, type LedgerIncidentReport } from './report-queries';
 export * from './types';
+export { certificates, recordDrill, uncertifiedReason, DRILL_KIND, type ClassCertificate, type DrillRecord } from './certification';

@@ -27,6 +27,7 @@ export const ESCALATION_REASONS = [
   'maintenance',
   'excluded-step',
   'human',
+  'uncertified',
   'other',
 ] as const;
 export type EscalationReason = (typeof ESCALATION_REASONS)[number];
@@ -48,6 +49,7 @@ const REASON_PATTERNS: ReadonlyArray<readonly [RegExp, EscalationReason]> = [
   [/^mandatory escalation: recovery failed/, 'failed-twice'],
   [/^automation is frozen/, 'frozen'],
   [/^observe mode/, 'observe'],
+  [/^class \S+ is not certified/, 'uncertified'],
   [/^\S+ is in maintenance until /, 'maintenance'],
   [/^unclear diagnosis/, 'low-confidence'],
   [/^high severity /, 'high-severity'],

@@ -115,6 +115,11 @@ export interface PolicySnapshot {
   mode: AutomationMode;
   confidenceThreshold: number;
   maxFailedAttempts: number;
+  /**
+   * Set when drill certification is enforced (policy.certification) and this class has no passing drill
+   * recent enough: automation only observes it. Absent otherwise (and in every older history).
+   */
+  uncertified?: string;
 }
 
 export interface Diagnosis {

@@ -53,6 +53,9 @@ export function decide({ diagnosis: d, failedAttempts, followUp }: GateInput): D
   if (policy.mode === 'observe') {
     return { kind: 'observe', action, reason: `observe mode: would run ${why}` };
   }
+  if (policy.uncertified) {
+    return { kind: 'observe', action, reason: `${policy.uncertified}: would run ${why}` };
+  }
   if (isExcludedAction(action)) {
     const excluded = EXCLUSION_REASONS[action];
     if (followUp === 'rejected') return { kind: 'escalate', reason: `the excluded step ${action} was rejected by a human` };

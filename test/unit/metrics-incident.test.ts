@@ -120,6 +120,11 @@ describe('escalation reasons fold into bounded labels', () => {
     ['gate: empty playbook', () => gateReason({ playbook: [] }), 'no-playbook'],
     ['gate: excluded step rejected', () => gateReason({ playbook: ['schema-change'] }, 0, 'rejected'), 'excluded-step'],
     ['gate: follow-up rejected', () => gateReason({ severity: 'medium' }, 1, 'rejected'), 'human'],
+    [
+      'gate: class not certified by a recent drill',
+      () => gateReason({ policy: { mode: 'auto', confidenceThreshold: 0.7, maxFailedAttempts: 2, uncertified: 'class deadlock is not certified (it has never passed a drill)' } }),
+      'uncertified',
+    ],
   ];
   for (const [name, reason, label] of cases) {
     test(`${name} → ${label}`, () => assert.equal(escalationReason(reason()), label, reason()));
