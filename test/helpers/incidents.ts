@@ -5,7 +5,9 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { IncidentReport, IncidentStatus } from '../../signals/incident';
 import { statusQuery } from '../../signals/contract';
-import { eventually } from './system';
+import { injectFault } from '../../demo/faults';
+import { alertSchema } from '../../signals/alert';
+import { eventually, waitForHealthy, type TestSystem } from './system';
 import { temporalCli } from './temporal-cli';
 
 /** Waits for a run of `workflowId` other than `notRunId` to exist and returns a handle pinned to it. */
@@ -64,4 +66,32 @@ export async function recordHistory(handle: WorkflowHandle, name: string, addres
   const runId = (await handle.describe()).runId;
   const stdout = await temporalCli(address, ['workflow', 'show', '--workflow-id', handle.workflowId, '--run-id', runId, '--output', 'json']);
   await writeFile(path.join(__dirname, '..', 'replay', 'histories', `${name}.json`), stdout);
+}
+
+/**
+ * Hangs a demo instance and delivers the alert the sentinel would send for it (no sentinel needed), then
+ * returns the new incident run. `risk` labels the alert (auth, billing, …), which forces an escalation.
+ */
+export async function hangWithAlert(
+  sys: TestSystem,
+  opts: { fingerprint: string; instance?: number; risk?: string[] },
+): Promise<WorkflowHandle> {
+  const instance = opts.instance ?? 1;
+  await waitForHealthy(sys.basePort, 2);
+  const previous = await latestRunId(sys.temporal.client, sys.workflowId());
+  await injectFault(sys.instanceUrl(instance), { fault: 'hang' });
+  await sys.ingest.ingest([
+    alertSchema.parse({
+      source: 'generic',
+      service: sys.service,
+      name: 'InstanceHealthTimeout',
+      status: 'firing',
+      instance,
+      summary: 'health check timed out',
+      startsAt: new Date().toISOString(),
+      fingerprint: opts.fingerprint,
+      risk: opts.risk ?? [],
+    }),
+  ]);
+  return awaitIncidentRun(sys.temporal.client, sys.workflowId(), previous);
 }

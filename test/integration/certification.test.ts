@@ -4,13 +4,11 @@
 // the same fault is remediated. `zt drill status` shows the same thing.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { injectFault } from '../../demo/faults';
 import { certificates, recordDrill } from '../../ledger/certification';
-import { alertSchema } from '../../signals/alert';
 import { humanSignals } from '../../signals/contract';
-import { awaitIncidentRun, awaitStatus, latestRunId, result } from '../helpers/incidents';
+import { awaitStatus, hangWithAlert, result } from '../helpers/incidents';
 import { restartsOf } from '../helpers/webhook';
-import { startTestSystem, waitForHealthy, type TestSystem } from '../helpers/system';
+import { startTestSystem, type TestSystem } from '../helpers/system';
 import { runZt } from '../helpers/zt';
 import { TEST_DATABASE_URL } from '../helpers/postgres';
 
@@ -26,25 +24,6 @@ describe('drill certification', () => {
     await sys?.stop();
   });
 
-  async function hang(fingerprint: string) {
-    await waitForHealthy(sys.basePort, 2);
-    const previous = await latestRunId(sys.temporal.client, sys.workflowId());
-    await injectFault(sys.instanceUrl(1), { fault: 'hang' });
-    await sys.ingest.ingest([
-      alertSchema.parse({
-        source: 'generic',
-        service: sys.service,
-        name: 'InstanceHealthTimeout',
-        status: 'firing',
-        instance: 1,
-        summary: 'health check timed out',
-        startsAt: new Date().toISOString(),
-        fingerprint,
-      }),
-    ]);
-    return awaitIncidentRun(sys.temporal.client, sys.workflowId(), previous);
-  }
-
   test('a class never drilled, or drilled too long ago, is only observed; a recent passing drill certifies it', async () => {
     // A pass 10 days ago is too old; a recent failure does not certify either.
     await recordDrill(sys.ledger, { drill: 'deadlock', class: 'deadlock', passed: true, outcome: 'auto-resolved', recoverSeconds: 9, at: new Date(Date.now() - 10 * DAY).toISOString() });
@@ -53,7 +32,7 @@ describe('drill certification', () => {
     assert.equal(before?.certified, false);
 
     const restartsBefore = await restartsOf(sys, 1);
-    const observed = await hang(`${sys.service}-cert-1`);
+    const observed = await hangWithAlert(sys, { fingerprint: `${sys.service}-cert-1` });
     const s = await awaitStatus(observed, 'the escalation', (x) => x.phase === 'escalated', 40_000);
     assert.match(s.escalation?.reason ?? '', /class deadlock is not certified \(its last passing drill was .*; policy.certification wants one within 7 days: npm run drill deadlock\): would run deadlock/);
     assert.equal(s.actions.length, 0);
@@ -64,7 +43,7 @@ describe('drill certification', () => {
     await sys.pm2.restart((await sys.pm2.listApp(sys.service)).find((p) => p.instance === 1)!.pmId);
 
     await recordDrill(sys.ledger, { drill: 'deadlock', class: 'deadlock', passed: true, outcome: 'auto-resolved', recoverSeconds: 9.5, at: new Date().toISOString() });
-    const healed = await result(await hang(`${sys.service}-cert-2`));
+    const healed = await result(await hangWithAlert(sys, { fingerprint: `${sys.service}-cert-2` }));
     assert.equal(healed.outcome, 'auto-resolved', JSON.stringify(healed.escalation));
     assert.equal(healed.actions[0]?.action, 'pm2-restart');
   });

@@ -7,13 +7,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { injectFault } from '../../demo/faults';
 import { parseCatalogFile } from '../../policy/catalog/load';
-import { alertSchema } from '../../signals/alert';
 import { humanSignals } from '../../signals/contract';
 import { listIncidentReports } from '../../ledger';
-import { awaitIncidentRun, awaitStatus, latestRunId, result } from '../helpers/incidents';
-import { eventually, startTestSystem, waitForHealthy, type TestSystem } from '../helpers/system';
+import { awaitStatus, hangWithAlert, result } from '../helpers/incidents';
+import { eventually, startTestSystem, type TestSystem } from '../helpers/system';
 
 describe('the incident report', () => {
   let sys: TestSystem;
@@ -42,30 +40,10 @@ describe('the incident report', () => {
     };
   }
 
-  async function hangAndAlert(risk: string[]) {
-    await waitForHealthy(sys.basePort, 2);
-    const previous = await latestRunId(sys.temporal.client, sys.workflowId());
-    await injectFault(sys.instanceUrl(1), { fault: 'hang' });
-    await sys.ingest.ingest([
-      alertSchema.parse({
-        source: 'generic',
-        service: sys.service,
-        name: 'InstanceHealthTimeout',
-        status: 'firing',
-        instance: 1,
-        summary: 'health check timed out',
-        startsAt: new Date().toISOString(),
-        fingerprint: `${sys.service}-hang-${risk.join('-') || 'plain'}`,
-        risk,
-      }),
-    ]);
-    return awaitIncidentRun(sys.temporal.client, sys.workflowId(), previous);
-  }
-
   test('timings, user impact, Temporal ids and link, recorded in the ledger', async () => {
     stopTraffic = userTraffic();
     await new Promise((r) => setTimeout(r, 1_500)); // some traffic before the fault
-    const handle = await hangAndAlert([]);
+    const handle = await hangWithAlert(sys, { fingerprint: `${sys.service}-hang-plain` });
     const report = await result(handle);
     stopTraffic();
     assert.equal(report.outcome, 'auto-resolved', JSON.stringify(report.escalation));
@@ -92,7 +70,7 @@ describe('the incident report', () => {
   });
 
   test("a human's resolution of an escalated incident drafts a signature for review", async () => {
-    const handle = await hangAndAlert(['billing']);
+    const handle = await hangWithAlert(sys, { fingerprint: `${sys.service}-hang-billing`, risk: ['billing'] });
     await awaitStatus(handle, 'the escalation', (s) => s.phase === 'escalated', 40_000);
     await handle.signal(humanSignals.resolve, {
       operator: 'oncall-amy',

@@ -4,12 +4,10 @@
 // with the chain intact.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { injectFault } from '../../demo/faults';
 import { listIncidentReports } from '../../ledger';
-import { alertSchema } from '../../signals/alert';
-import { awaitIncidentRun, latestRunId, result } from '../helpers/incidents';
+import { hangWithAlert, result } from '../helpers/incidents';
 import { startPrivatePostgres, type PrivatePostgres } from '../helpers/postgres';
-import { eventually, startTestSystem, waitForHealthy, type TestSystem } from '../helpers/system';
+import { eventually, startTestSystem, type TestSystem } from '../helpers/system';
 
 const OUTAGE_MS = Number(process.env.ZT_LEDGER_OUTAGE_MS ?? 30_000);
 const INCIDENTS = 2;
@@ -33,22 +31,7 @@ describe('PostgreSQL down while incidents end: no ledger row lost', () => {
     const downAt = Date.now();
     const ids: string[] = [];
     for (let n = 0; n < INCIDENTS; n++) {
-      await waitForHealthy(sys.basePort, 2);
-      const previous = await latestRunId(sys.temporal.client, sys.workflowId());
-      await injectFault(sys.instanceUrl(n % 2), { fault: 'hang' });
-      await sys.ingest.ingest([
-        alertSchema.parse({
-          source: 'generic',
-          service: sys.service,
-          name: 'InstanceHealthTimeout',
-          status: 'firing',
-          instance: n % 2,
-          summary: 'health check timed out',
-          startsAt: new Date().toISOString(),
-          fingerprint: `${sys.service}-outage-${n}`,
-        }),
-      ]);
-      const handle = await awaitIncidentRun(sys.temporal.client, sys.workflowId(), previous);
+      const handle = await hangWithAlert(sys, { fingerprint: `${sys.service}-outage-${n}`, instance: n % 2 });
       // Healed and closed while the ledger is unreachable: the incident ends, only its report's delivery waits.
       const report = await result(handle);
       assert.equal(report.outcome, 'auto-resolved');

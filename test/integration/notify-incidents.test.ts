@@ -4,12 +4,10 @@
 // human resolves it the page is resolved with the same dedup_key — still no chat message.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { injectFault } from '../../demo/faults';
-import { alertSchema } from '../../signals/alert';
 import { humanSignals, statusQuery } from '../../signals/contract';
-import { awaitIncidentRun, awaitStatus, latestRunId, result } from '../helpers/incidents';
+import { awaitStatus, hangWithAlert, result } from '../helpers/incidents';
 import { closeAll, startReceivers, type Receiver } from '../helpers/receivers';
-import { eventually, startTestSystem, waitForHealthy, type TestSystem } from '../helpers/system';
+import { eventually, startTestSystem, type TestSystem } from '../helpers/system';
 
 const ROUTING_KEY = 'R0UT1NGKEY0123456789abcdefABCDEF';
 
@@ -33,28 +31,8 @@ describe('notifications and pages from real incidents', () => {
     await closeAll(rx ?? {});
   });
 
-  async function hangAndAlert(risk: string[]): Promise<Awaited<ReturnType<typeof awaitIncidentRun>>> {
-    await waitForHealthy(sys.basePort, 2);
-    const previous = await latestRunId(sys.temporal.client, sys.workflowId());
-    await injectFault(sys.instanceUrl(1), { fault: 'hang' });
-    await sys.ingest.ingest([
-      alertSchema.parse({
-        source: 'generic',
-        service: sys.service,
-        name: 'InstanceHealthTimeout',
-        status: 'firing',
-        instance: 1,
-        summary: 'health check timed out',
-        startsAt: new Date().toISOString(),
-        fingerprint: `${sys.service}-hang-${risk.join('-') || 'plain'}`,
-        risk,
-      }),
-    ]);
-    return awaitIncidentRun(sys.temporal.client, sys.workflowId(), previous);
-  }
-
   test('a self-resolved incident: exactly one chat notification, no page', async () => {
-    const handle = await hangAndAlert([]);
+    const handle = await hangWithAlert(sys, { fingerprint: `${sys.service}-hang-plain` });
     const report = await result(handle);
     assert.equal(report.outcome, 'auto-resolved', JSON.stringify(report.escalation));
     await eventually('the chat notification', async () => (rx.slack.requests.length > 0 ? true : undefined), 10_000);
@@ -68,7 +46,7 @@ describe('notifications and pages from real incidents', () => {
   test('an escalated incident: exactly one page, resolved with the same dedup_key when a human closes it', async () => {
     rx.slack.clear();
     rx.pagerduty.clear();
-    const handle = await hangAndAlert(['billing']);
+    const handle = await hangWithAlert(sys, { fingerprint: `${sys.service}-hang-billing`, risk: ['billing'] });
     await awaitStatus(handle, 'the escalation', (s) => s.phase === 'escalated', 40_000);
     await eventually('the page', async () => (rx.pagerduty.requests.length > 0 ? true : undefined), 10_000);
     const [trigger] = rx.pagerduty.bodies();
