@@ -3,10 +3,12 @@
 // (1 s probes, 2 failures to alert) except the startup grace (3 s, default 15 s) and the boot id file the
 // reboot detector reads (the drill's own, so the host need not reboot).
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { WorkflowHandle } from '@temporalio/client';
 import os from 'node:os';
 import path from 'node:path';
 import { clearFaults, clearPersistentFaults, injectFault, setPersistentFault } from '../demo/faults';
 import { Pm2Client } from '../pm2/client';
+import { status } from '../test/helpers/incidents';
 import { eventually, startTestSystem, type TestSystem } from '../test/helpers/system';
 import { Pm2Alone } from './baseline';
 import { DRILL_GOVERNOR } from './governor';
@@ -19,12 +21,13 @@ async function pmIdOf(pm2: Pm2Client, service: string, instance: number): Promis
   return p.pmId;
 }
 
-/** Until PM2 gives up on the instance (errored) or `limitMs` passes. */
-async function untilErrored(pm2: Pm2Client, service: string, instance: number, limitMs: number): Promise<void> {
+/** Until PM2 gives up on the instance (errored), `failedAttempts` reads ≥ 1, or `limitMs` passes. */
+async function untilErrored(pm2: Pm2Client, service: string, instance: number, limitMs: number, failedAttempts?: () => Promise<number>): Promise<void> {
   const deadline = Date.now() + limitMs;
   while (Date.now() < deadline) {
     const p = (await pm2.listApp(service).catch(() => [])).find((x) => x.instance === instance);
     if (p?.status === 'errored') return;
+    if (failedAttempts && (await failedAttempts()) >= 1) return;
     await sleep(100);
   }
 }
@@ -47,7 +50,7 @@ export async function availability(ctx: FamilyContext): Promise<void> {
         }),
       async (sys) => {
         await sys.startSentinel();
-        const drill = (spec: DrillSpec, run: number, inject: () => Promise<number>, afterOpen?: () => Promise<void>): Promise<DrillRun> =>
+        const drill = (spec: DrillSpec, run: number, inject: () => Promise<number>, afterOpen?: (handle: WorkflowHandle) => Promise<void>): Promise<DrillRun> =>
           incidentDrill({ sys, spec, run, group: 'availability', inject, ...(afterOpen ? { afterOpen } : {}) });
         await runEach(
           ctx,
@@ -67,9 +70,11 @@ export async function availability(ctx: FamilyContext): Promise<void> {
                   await sys.pm2.restart(pmId);
                   return at;
                 },
-                // The missing dependency is back once PM2 has given up on the instance.
-                async () => {
-                  await untilErrored(sys.pm2, sys.service, i, 20_000);
+                // The missing dependency is back once PM2 has given up on the instance, or once zero-touch's
+                // first attempt has failed (its restart restarts PM2's count of unstable restarts, so PM2 may
+                // not get to give up): a transient start-up failure, a few seconds long.
+                async (handle) => {
+                  await untilErrored(sys.pm2, sys.service, i, 20_000, async () => (await status(handle).catch(() => null))?.failedAttempts ?? 0);
                   await clearPersistentFaults(sys.stateDir, i);
                 },
               );

@@ -65,7 +65,7 @@ export const DRILLS: DrillSpec[] = [
     kind: 'class',
     class: 'failed-startup',
     injects:
-      'the persistent `failing-startup` fault on one instance, which is then restarted on purpose (a config reload): every start throws until PM2 gives up (errored); the missing dependency is back (fault file removed) once PM2 has given up',
+      'the persistent `failing-startup` fault on one instance, which is then restarted on purpose (a config reload): every start throws; the missing dependency is back (fault file removed) once PM2 has given up (errored) or zero-touch\'s first attempt has failed, whichever comes first',
     expect: 'recovered-with-action',
     tuning: 'startup detector graceMs 3 s (default 15 s)',
   }),
@@ -86,7 +86,7 @@ export const DRILLS: DrillSpec[] = [
     class: 'memory-leak',
     injects: 'the `memory` fault: one instance retains 4 MB/s (up to 300 MB)',
     expect: 'recovered-with-action',
-    tuning: 'memory detector window 8 s, every 500 ms (default 60 s, 1 s)',
+    tuning: 'memory detector window 8 s, growth 120 MB/min, every 500 ms (default 60 s, 30 MB/min, 1 s)',
   }),
   spec({
     id: 'cpu-spike',

@@ -155,8 +155,8 @@ export interface IncidentDrillOptions {
   group: SignatureGroup;
   /** Injects the fault and returns its moment (ms since epoch). */
   inject: () => Promise<number>;
-  /** Runs once the incident opened (e.g. the missing dependency comes back). */
-  afterOpen?: () => Promise<void>;
+  /** Runs once the incident opened (e.g. the missing dependency comes back), before it is settled. */
+  afterOpen?: (handle: WorkflowHandle) => Promise<void>;
   openTimeoutMs?: number;
   settleTimeoutMs?: number;
   /** How long an escalated incident is watched for further actions before a human resolves it. */
@@ -172,11 +172,12 @@ export async function incidentDrill(o: IncidentDrillOptions): Promise<DrillRun> 
   let note: string | null = null;
   try {
     const handle = await awaitIncidentRun(o.sys.temporal.client, workflowId, before.get(o.group), o.openTimeoutMs ?? 60_000);
-    await o.afterOpen?.();
+    await o.afterOpen?.(handle);
     settled = await settle(handle, o.settleTimeoutMs ?? 90_000, o.frozenMs ?? 2_000);
   } catch (err) {
     note = err instanceof Error ? err.message : String(err);
-    await o.afterOpen?.().catch(() => undefined);
+    // The drill's condition must still end (e.g. a fault file removed) even when no incident opened.
+    await o.afterOpen?.(o.sys.temporal.client.workflow.getHandle(workflowId)).catch(() => undefined);
   }
   const side = await collateral(o.sys, before, workflowId);
   const run = measureRun(o.spec, o.run, faultAt, settled, side.length ? { otherIncidents: side } : {});
@@ -347,7 +348,7 @@ export async function runBaselines(
       }
       console.log(`  PM2 alone, ${spec.id}: ${seconds === null ? `not recovered within ${ctx.baselineLimitMs / 1000} s` : `${seconds.toFixed(2)} s`}`);
       ctx.setBaseline(spec.id, seconds);
-      await env.reset().catch((err) => console.error(`  baseline reset failed: ${String(err)}`));
+      if (spec !== wanted.at(-1)) await env.reset().catch((err) => console.error(`  baseline reset failed: ${String(err)}`));
     }
   });
 }

@@ -69,13 +69,16 @@ async function skew(haproxy: TestHaproxy): Promise<number> {
   return at;
 }
 
-async function haproxyFor(basePort: number): Promise<TestHaproxy> {
-  const haproxy = await startHaproxy({ servers: [0, 1].map((i) => ({ name: `app${i}`, port: basePort + i })) });
-  await eventually('both servers UP in HAProxy', async () => {
+function bothUp(haproxy: TestHaproxy): Promise<true> {
+  return eventually('both servers UP in HAProxy', async () => {
     const rows = await haproxy.runtime.showStat();
     return rows.filter((r) => r.pxname === haproxy.backend && r.type === 'server' && r.status === 'UP').length === 2 ? true : undefined;
   });
-  return haproxy;
+}
+
+/** HAProxy in front of the two instances on basePort, basePort + 1 (which may not be listening yet). */
+function haproxyFor(basePort: number): Promise<TestHaproxy> {
+  return startHaproxy({ servers: [0, 1].map((i) => ({ name: `app${i}`, port: basePort + i })) });
 }
 
 export async function network(ctx: FamilyContext): Promise<void> {
@@ -105,6 +108,7 @@ export async function network(ctx: FamilyContext): Promise<void> {
               config: { governor: DRILL_GOVERNOR },
             }),
           async (sys) => {
+            await bothUp(haproxy);
             await sys.startSentinel();
             const load = new Traffic(
               [
@@ -206,6 +210,7 @@ export async function network(ctx: FamilyContext): Promise<void> {
       'lb-imbalance': async (env) => {
         const haproxy = await haproxyFor(env.basePort);
         try {
+          await bothUp(haproxy);
           return await env.measure(() => skew(haproxy), async () => (await env.healthy()) && (await balanced(haproxy)), ctx.baselineLimitMs);
         } finally {
           await haproxy.stop();

@@ -66,7 +66,9 @@ export async function resources(ctx: FamilyContext): Promise<void> {
       () =>
         startTestSystem({
           detectors: {
-            memory: { windowMs: 8_000, growthMbPerMinute: 30, intervalMs: 500 },
+            // 120 MB/min over 8 s (16 MB): the leak drill retains 240 MB/min; at the detection test's 30 MB/min
+            // (4 MB in 8 s) two instances burning CPU next to it grew enough to read as a leak.
+            memory: { windowMs: 8_000, growthMbPerMinute: 120, intervalMs: 500 },
             cpu: { percent: BUSY_PERCENT, sustainedMs: 5_000, intervalMs: 500 },
             ...(wantsDisk ? { disk: { paths: [diskDir], minFreePercent: DISK_FLOOR_PERCENT, intervalMs: 500 } } : {}),
           },
