@@ -171,7 +171,7 @@ export const DRILLS: DrillSpec[] = [
     family: 'load-spike',
     kind: 'load-spike',
     class: 'deadlock',
-    injects: 'a hung instance (as `deadlock`) while 10,000 alerts for 5 other configured services arrive through the ingest path; each run is paired with the same hang without the storm',
+    injects: 'a hung instance (as `deadlock`); from the moment its incident opens, 10,000 alerts for 5 other configured services (7 alert names, 20 incident keys) arrive through the ingest path at 2,000/s; each run is paired with the same hang without the storm',
     expect: 'recovered-with-action',
     tuning: null,
     targetSeconds: TARGET_SECONDS.hang,
