@@ -169,7 +169,9 @@ export async function network(ctx: FamilyContext): Promise<void> {
                 },
                 async () => {
                   await outage;
-                  await quiet(sys, 2, 3_000);
+                  // Past the upstream detector's 3 s error window after the outage, so its alert has resolved
+                  // and the next run can raise a new one (held down for 30 s otherwise).
+                  await quiet(sys, 2, 5_000);
                 },
                 async () => {
                   await outage;
