@@ -182,6 +182,30 @@ async function main(): Promise<void> {
     note: 'createIncidentWorker as workers/incident-worker.ts builds it: the SDK defaults, nothing tuned',
   };
   const results: LevelResult[] = [];
+  // Written after every level, so a run stopped part-way keeps the levels it measured.
+  const writeReport = async () => {
+    const out = {
+      measuredAt: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, node: process.version },
+      setUp: {
+        real: ['Temporal dev server (in-memory)', 'Ingest.ingest → signalWithStart per incident', 'incident and governor workflows', 'production activities (createActivities)', 'HTTP health probes and metric scrapes over loopback', 'audit ledger on the machine PostgreSQL'],
+        fake: [`PM2 client: in-memory process table; restart/reload takes ${FAKE_RESTART_MS} ms and leaves a fresh healthy process`, 'instances: one HTTP server answering every health URL (hung: never answers) and an empty /metrics', 'no sentinel: the bench sends the alert'],
+        services: SERVICES,
+        instancesPerService: 2,
+        fault: 'instance 1 of each service hung (health probe times out)',
+        recovery: 'alert sent → report.endedAt (verified recovery)',
+        governor: BENCH_GOVERNOR,
+        verification: config.policy.verification,
+        diagnosis: config.policy.diagnosis,
+      },
+      worker: workerSettings,
+      fakeRestarts: fake.restarts,
+      levelsAsked: levels,
+      levels: results,
+    };
+    await mkdir('reports', { recursive: true });
+    await writeFile('reports/bench-concurrency.json', `${JSON.stringify(out, null, 2)}\n`);
+  };
   let round_ = 0;
   try {
     console.log(`bench:concurrency — levels ${levels.join(', ')}; ${SERVICES} services × 2 fake PM2 instances; fake restart ${FAKE_RESTART_MS} ms; ` +
@@ -229,6 +253,7 @@ async function main(): Promise<void> {
         outcomes,
       };
       results.push(result);
+      await writeReport();
       console.log(`${String(level).padStart(4)} concurrent: recovery p50 ${result.recoverySeconds.p50} s, p95 ${result.recoverySeconds.p95} s, max ${result.recoverySeconds.max} s; ` +
         `first action p50 ${result.toFirstActionSeconds.p50} s; ${result.autoResolved}/${level} auto-resolved${result.notCompleted ? `, ${result.notCompleted} not completed` : ''}; alerts in ${result.ingestSeconds} s`);
       // Stragglers are ended so the next level starts clean; their report-delivery children finish meanwhile.
@@ -255,26 +280,7 @@ async function main(): Promise<void> {
   for (const r of results) {
     console.log(`${String(r.concurrent).padStart(10)}  ${String(r.recoverySeconds.p50).padStart(16)}  ${String(r.recoverySeconds.p95).padStart(7)}  ${String(r.recoverySeconds.max).padStart(7)}  ${r.autoResolved}/${r.concurrent}`);
   }
-  const out = {
-    measuredAt: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, node: process.version },
-    setUp: {
-      real: ['Temporal dev server (in-memory)', 'Ingest.ingest → signalWithStart per incident', 'incident and governor workflows', 'production activities (createActivities)', 'HTTP health probes and metric scrapes over loopback', 'audit ledger on the machine PostgreSQL'],
-      fake: [`PM2 client: in-memory process table; restart/reload takes ${FAKE_RESTART_MS} ms and leaves a fresh healthy process`, 'instances: one HTTP server answering every health URL (hung: never answers) and an empty /metrics', 'no sentinel: the bench sends the alert'],
-      services: SERVICES,
-      instancesPerService: 2,
-      fault: 'instance 1 of each service hung (health probe times out)',
-      recovery: 'alert sent → report.endedAt (verified recovery)',
-      governor: BENCH_GOVERNOR,
-      verification: config.policy.verification,
-      diagnosis: config.policy.diagnosis,
-    },
-    worker: workerSettings,
-    fakeRestarts: fake.restarts,
-    levels: results,
-  };
-  await mkdir('reports', { recursive: true });
-  await writeFile('reports/bench-concurrency.json', `${JSON.stringify(out, null, 2)}\n`);
+  await writeReport();
   console.log('wrote reports/bench-concurrency.json');
 }
 
