@@ -10,6 +10,7 @@ import { printRun, runCleanups } from './harness';
 import { loadSpike } from './load-spike';
 import { network } from './network';
 import { buildReport, writeReport } from './report';
+import { recordVerdicts } from './certify';
 import { resources } from './resources';
 import { drillTable } from './table';
 import { deploy, traffic } from './traffic';
@@ -77,6 +78,11 @@ async function main(): Promise<number> {
   }
   const report = buildReport(drills, runs, { startedAt, endedAt: new Date(), runs: args.runs, names: args.names, baselineLimitSeconds: args.baselineLimitMs / 1000 });
   const file = await writeReport(report);
+  // Certification: the verdicts go into the audit ledger; a ledger that cannot be opened is said, not fatal.
+  await recordVerdicts(report.summary.drills, new Date(report.endedAt)).then(
+    ({ recorded, where }) => log(`recorded ${recorded} drill verdict(s) in the audit ledger (${where}); see zt drill status`),
+    (err: unknown) => console.error(`could not record the drill verdicts in the audit ledger: ${(err as Error).message}`),
+  );
   if (args.json) {
     console.log(JSON.stringify(report, null, 2));
   } else {

@@ -112,11 +112,15 @@ function listenTo(incident: IncidentState): void {
 async function diagnose(incident: IncidentState): Promise<Diagnosis> {
   incident.step = 'diagnosing';
   publish(incident);
-  if (incident.reportsFully && !incident.trafficMeasured) await measureTrafficAtOpen(incident);
-  const evidence = await observe.collectEvidence.executeWithOptions(
-    { summary: `Collect evidence for ${incident.service}: PM2 state, health probes and error logs of every instance` },
-    [{ service: incident.service, alerts: incident.alertFacts() }],
-  );
+  // The traffic baseline waits out a hung instance's scrape timeout: alongside the evidence, never before it.
+  const baseline = incident.reportsFully && !incident.trafficMeasured ? measureTrafficAtOpen(incident) : Promise.resolve();
+  const [evidence] = await Promise.all([
+    observe.collectEvidence.executeWithOptions(
+      { summary: `Collect evidence for ${incident.service}: PM2 state, health probes and error logs of every instance` },
+      [{ service: incident.service, alerts: incident.alertFacts() }],
+    ),
+    baseline,
+  ]);
   const diagnosis = await observe.classifyEvidence.executeWithOptions(
     { summary: `Classify ${incident.service}: match the evidence against the signature catalog` },
     // Alerts that arrived while the evidence was being collected count too (a storm's second instance).
