@@ -26,13 +26,33 @@ function parsed<T>(result: { success: true; data: T } | { success: false; error:
   return result.data;
 }
 
-/** The governor refusing the call itself (not a verdict) is a caller's bug: terminal, never retried. */
+/**
+ * The Temporal server limits in-flight updates per workflow (10 by default): under a burst of incidents the
+ * governor's updates are turned away or aborted. That is load, not a rejection: retried with backoff.
+ */
+const SERVER_BUSY = /limit on number of concurrent in-flight updates|update was aborted|ResourceExhausted|RESOURCE_EXHAUSTED/i;
+
+/** Retryable: the governor's workflow was too busy to take the update now. */
+export class GovernorBusyError extends Error {
+  override name = 'GovernorBusyError';
+}
+
+/**
+ * How a failed governor call is retried: the server being busy is retryable (GovernorBusyError); the
+ * governor refusing the call itself (not a verdict) is a caller's bug, terminal (InvalidRequestError).
+ */
+export function governorCallError(what: string, err: unknown): unknown {
+  const text = err instanceof Error ? `${err.message} ${(err.cause as Error | undefined)?.message ?? ''}` : String(err);
+  if (SERVER_BUSY.test(text)) return new GovernorBusyError(`${what}: the governor is busy (${text.trim()}); retrying`);
+  if (err instanceof WorkflowUpdateFailedError) return new InvalidRequestError(`${what} refused by the governor: ${err.cause?.message ?? err.message}`);
+  return err;
+}
+
 async function terminalOnRejection<T>(what: string, call: Promise<T>): Promise<T> {
   try {
     return await call;
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new InvalidRequestError(`${what} refused by the governor: ${err.cause?.message ?? err.message}`);
-    throw err;
+    throw governorCallError(what, err);
   }
 }
 

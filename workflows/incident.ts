@@ -190,19 +190,26 @@ async function remediate(incident: IncidentState, action: ActionName, reason: st
 /** Budget, blast radius, mode, maintenance, breaker and one acting incident per service: the governor decides. */
 async function askGovernor(incident: IncidentState, action: ActionName): Promise<PermitVerdict> {
   const takesOutOfService = outOfServiceBy(incident, action);
-  const verdict = await observe.requestActionPermit.executeWithOptions(
-    { summary: `Ask the governor for a permit: ${action} on ${incident.service} (${takesOutOfService} of ${incident.instanceCount} instance(s) out of service)` },
-    [
-      {
-        incidentWorkflowId: incident.workflowId,
-        incidentId: incident.incidentId,
-        service: incident.service,
-        action,
-        takesOutOfService,
-        instances: Math.max(1, incident.instanceCount),
-      },
-    ],
-  );
+  let verdict: PermitVerdict;
+  try {
+    verdict = await observe.requestActionPermit.executeWithOptions(
+      { summary: `Ask the governor for a permit: ${action} on ${incident.service} (${takesOutOfService} of ${incident.instanceCount} instance(s) out of service)` },
+      [
+        {
+          incidentWorkflowId: incident.workflowId,
+          incidentId: incident.incidentId,
+          service: incident.service,
+          action,
+          takesOutOfService,
+          instances: Math.max(1, incident.instanceCount),
+        },
+      ],
+    );
+  } catch (err) {
+    // No permit, no action: a human gets the incident rather than the incident failing unseen.
+    if (!(err instanceof ActivityFailure)) throw err;
+    verdict = { verdict: 'escalate', reason: `the governor could not be asked for a permit: ${err.cause?.message ?? err.message}` };
+  }
   incident.note('permit', `Governor: ${verdict.verdict} — ${verdict.reason}`);
   return verdict;
 }
@@ -250,10 +257,17 @@ async function observeOnly(incident: IncidentState, action: ActionName, reason: 
 
 async function releasePermit(incident: IncidentState, permitId: string | null, outcome: PermitOutcome): Promise<void> {
   if (permitId === null) return;
-  const result = await tell.releaseActionPermit.executeWithOptions(
-    { summary: `Return the governor's permit for ${incident.service}: ${outcome}` },
-    [{ permitId, outcome }],
-  );
+  let result;
+  try {
+    result = await tell.releaseActionPermit.executeWithOptions({ summary: `Return the governor's permit for ${incident.service}: ${outcome}` }, [
+      { permitId, outcome },
+    ]);
+  } catch (err) {
+    // The lease runs out by itself (governor.leaseTtlMs); a permit that could not be returned never fails the incident.
+    if (!(err instanceof ActivityFailure)) throw err;
+    incident.note('permit-not-returned', `The governor's permit could not be returned (its lease will expire): ${err.cause?.message ?? err.message}`);
+    return;
+  }
   if (result.breakerOpened) incident.note('breaker-opened', result.summary);
 }
 
