@@ -12,8 +12,7 @@ import os from 'node:os';
 import { Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import { injectFault } from '../demo/faults';
-import { alertSchema } from '../signals/alert';
-import { awaitIncidentRun, latestRunId, result } from '../test/helpers/incidents';
+import { awaitIncidentRun, hangAlert, latestRunId, result } from '../test/helpers/incidents';
 import { startTestSystem, waitForHealthy } from '../test/helpers/system';
 import { BENCH_GOVERNOR, quantile, runBench } from './recovery-summary';
 
@@ -132,16 +131,7 @@ async function main(): Promise<void> {
       const instance = run % 2;
       const previous = await latestRunId(client, sys.workflowId());
       await injectFault(sys.instanceUrl(instance), { fault: 'hang' });
-      const alert = alertSchema.parse({
-        source: 'generic',
-        service: sys.service,
-        name: 'InstanceHealthTimeout',
-        status: 'firing',
-        instance,
-        summary: 'health check timed out',
-        startsAt: new Date().toISOString(),
-        fingerprint: `${sys.service}-decision-${run}`,
-      });
+      const alert = hangAlert(sys.service, { instance, fingerprint: `${sys.service}-decision-${run}` });
       const t0 = Date.now();
       await sys.ingest.ingest([alert]);
       const accepted = Date.now();

@@ -6,7 +6,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { IncidentReport, IncidentStatus } from '../../signals/incident';
 import { statusQuery } from '../../signals/contract';
 import { injectFault } from '../../demo/faults';
-import { alertSchema } from '../../signals/alert';
+import { alertSchema, type Alert } from '../../signals/alert';
 import { eventually, waitForHealthy, type TestSystem } from './system';
 import { temporalCli } from './temporal-cli';
 
@@ -68,6 +68,21 @@ export async function recordHistory(handle: WorkflowHandle, name: string, addres
   await writeFile(path.join(__dirname, '..', 'replay', 'histories', `${name}.json`), stdout);
 }
 
+/** The alert the sentinel sends for a hung instance (its health check timing out). */
+export function hangAlert(service: string, opts: { fingerprint: string; instance: number; risk?: string[] }): Alert {
+  return alertSchema.parse({
+    source: 'generic',
+    service,
+    name: 'InstanceHealthTimeout',
+    status: 'firing',
+    instance: opts.instance,
+    summary: 'health check timed out',
+    startsAt: new Date().toISOString(),
+    fingerprint: opts.fingerprint,
+    risk: opts.risk ?? [],
+  });
+}
+
 /**
  * Hangs a demo instance and delivers the alert the sentinel would send for it (no sentinel needed), then
  * returns the new incident run. `risk` labels the alert (auth, billing, …), which forces an escalation.
@@ -80,18 +95,6 @@ export async function hangWithAlert(
   await waitForHealthy(sys.basePort, 2);
   const previous = await latestRunId(sys.temporal.client, sys.workflowId());
   await injectFault(sys.instanceUrl(instance), { fault: 'hang' });
-  await sys.ingest.ingest([
-    alertSchema.parse({
-      source: 'generic',
-      service: sys.service,
-      name: 'InstanceHealthTimeout',
-      status: 'firing',
-      instance,
-      summary: 'health check timed out',
-      startsAt: new Date().toISOString(),
-      fingerprint: opts.fingerprint,
-      risk: opts.risk ?? [],
-    }),
-  ]);
+  await sys.ingest.ingest([hangAlert(sys.service, { ...opts, instance })]);
   return awaitIncidentRun(sys.temporal.client, sys.workflowId(), previous);
 }

@@ -15,7 +15,7 @@ import { Ingest } from '../../ingress/ingest';
 import { Pm2Client } from '../../pm2/client';
 import { alertSchema } from '../../signals/alert';
 import type { UndoAfterRecoveryResult } from '../../workflows/undo-after-recovery';
-import { awaitIncidentRun, result } from '../helpers/incidents';
+import { awaitIncidentRun, hangAlert, result } from '../helpers/incidents';
 import { eventually, freePortRange, waitForHealthy } from '../helpers/system';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
 import { dropSchema, testPostgres, TEST_DATABASE_URL, uniqueSchema } from '../helpers/postgres';
@@ -67,18 +67,7 @@ describe('a worker killed mid-action', () => {
     workers.push(first);
     const hung = (await pm2.listApp(service)).find((p) => p.instance === 1)!;
     await injectFault(`http://127.0.0.1:${basePort + 1}`, { fault: 'hang' });
-    await new Ingest(temporal.client, config).ingest([
-      alertSchema.parse({
-        source: 'generic',
-        service,
-        name: 'InstanceHealthTimeout',
-        status: 'firing',
-        instance: 1,
-        summary: 'health check timed out',
-        startsAt: new Date().toISOString(),
-        fingerprint: `${service}-hang-1`,
-      }),
-    ]);
+    await new Ingest(temporal.client, config).ingest([hangAlert(service, { instance: 1, fingerprint: `${service}-hang-1` })]);
     const handle = await awaitIncidentRun(temporal.client, `incident-${service}.availability`);
 
     // Kill the worker the moment the restart activity is running on it.
