@@ -207,6 +207,12 @@ export const policySchema = z.object({
       sampleIntervalMs: z.number().int().min(50).default(300),
       // Diagnosis only confirms what the sentinel already saw; a health endpoint slower than this is sick.
       probeTimeoutMs: z.number().int().min(50).default(500),
+      /**
+       * The sentinel's own failing probes of an instance stand in for diagnosis' when they are at most this
+       * old and the process is the same one (pid and restart count): a hung instance then costs one PM2 look
+       * instead of `samples` probe timeouts. 0: always probe again.
+       */
+      trustWitnessedMs: z.number().int().min(0).max(60_000).default(3000),
     })
     .prefault({}),
   verification: z

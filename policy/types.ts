@@ -1,6 +1,6 @@
 // The vocabulary shared by diagnosis, classification, the gate and the actions. Types only: the
 // workflow imports these, so nothing here may touch I/O.
-import type { RiskFlag } from '../signals/alert';
+import type { PROBE_OUTCOMES, RiskFlag, Witnessed } from '../signals/alert';
 
 /** The thirteen pre-approved incident classes of the specification. */
 export const INCIDENT_CLASSES = [
@@ -24,7 +24,7 @@ export type Severity = 'low' | 'medium' | 'high';
 export type AutomationMode = 'auto' | 'observe' | 'frozen';
 
 /** How one health probe ended: refused (nothing listening) and timeout (hung) mean different things. */
-export type ProbeOutcome = 'ok' | 'refused' | 'timeout' | 'unhealthy' | 'error';
+export type ProbeOutcome = (typeof PROBE_OUTCOMES)[number];
 
 export interface InstanceSample {
   at: number;
@@ -36,6 +36,8 @@ export interface InstanceSample {
   latencyMs: number;
   memoryBytes: number;
   cpuPercent: number;
+  /** Set when the sentinel made this probe (its alert's first-hand evidence), not diagnosis. */
+  by?: 'sentinel';
 }
 
 export interface InstanceEvidence {
@@ -47,6 +49,11 @@ export interface InstanceEvidence {
   unstableRestarts: number;
   /** PM2 restarts counted while diagnosis watched: > 0 means it is dying right now. */
   restartsDuringDiagnosis: number;
+  /**
+   * Of those, the unstable ones (PM2: exited sooner than min_uptime after starting): it is failing to
+   * start, not crashing after serving. Absent in older histories.
+   */
+  unstableRestartsDuringDiagnosis?: number;
   samples: InstanceSample[];
 }
 
@@ -85,7 +92,15 @@ export interface Evidence {
   serviceTags: string[];
   instances: InstanceEvidence[];
   /** `names`: every alert seen; `firing`: those whose latest state is firing, with the class they name. */
-  alerts: { names: string[]; firing: Array<{ name: string; class: IncidentClass | null }>; count: number; risk: RiskFlag[]; instances: number[] };
+  alerts: {
+    names: string[];
+    firing: Array<{ name: string; class: IncidentClass | null }>;
+    count: number;
+    risk: RiskFlag[];
+    instances: number[];
+    /** The sentinel's own failing probes of each instance it alerted about (absent in older histories). */
+    witnessed?: Array<Witnessed & { instance: number }>;
+  };
   /** The instances' recent log lines matched against the catalog's log signals (absent in older histories). */
   logs?: LogEvidence[];
   /**

@@ -5,6 +5,7 @@ import type { DampingConfig, SentinelConfig, ServiceConfig } from '../config/sch
 import type { Logger } from '../observability/logger';
 import type { Pm2Client } from '../pm2/client';
 import type { DetectorAlertName } from '../policy/alert-classes';
+import type { Witnessed } from '../signals/alert';
 
 export interface Observation {
   /** Stable per thing observed, e.g. `instance:1`, `path:/var/data`, `upstream:payments`. */
@@ -16,6 +17,8 @@ export interface Observation {
   summary: string;
   instance?: number;
   labels?: Record<string, string>;
+  /** The failing probes behind this observation, first-hand, so diagnosis need not repeat them. */
+  witnessed?: Witnessed;
 }
 
 export interface Detector {

@@ -19,6 +19,7 @@ export function alertFor(service: ServiceConfig, detector: Detector, o: Observat
     summary: o.summary,
     labels: { detector: detector.name, subject: o.subject, ...(o.labels ?? {}) },
     fingerprint: `sentinel:${service.name}:${detector.name}:${o.subject}:${o.alertName}`,
+    ...(status === 'firing' && o.witnessed ? { witnessed: o.witnessed } : {}),
   };
 }
 

@@ -10,6 +10,32 @@ export const ALERT_SOURCES = ['alertmanager', 'grafana', 'generic', 'sentinel'] 
 
 const stringMap = z.record(z.string(), z.string().max(4096));
 
+export const PROBE_OUTCOMES = ['ok', 'refused', 'timeout', 'unhealthy', 'error'] as const;
+
+/** One health probe the sentinel made itself, with PM2's reading of the process at that moment. */
+export const witnessedSampleSchema = z.object({
+  /** Epoch ms on the sentinel's clock. */
+  at: z.number().int().nonnegative(),
+  status: z.string().max(32),
+  health: z.enum(PROBE_OUTCOMES),
+  httpStatus: z.number().int().min(0).max(999).nullable(),
+  latencyMs: z.number().nonnegative(),
+  memoryBytes: z.number().nonnegative(),
+  cpuPercent: z.number().nonnegative(),
+});
+
+/**
+ * What the sentinel saw of the instance it alerts about: the failing probes that made it fire, all of one
+ * process (pid). Diagnosis may take them instead of probing again while they are fresh and the process is
+ * the same (activities/witnessed-evidence.ts). Only the sentinel sets this; webhook parsers never do.
+ */
+export const witnessedSchema = z.object({
+  pid: z.number().int().nonnegative(),
+  restarts: z.number().int().nonnegative(),
+  samples: z.array(witnessedSampleSchema).min(1).max(10),
+});
+export type Witnessed = z.infer<typeof witnessedSchema>;
+
 export const alertSchema = z.object({
   source: z.enum(ALERT_SOURCES),
   /** Configured service (PM2 app name) the alert is about. */
@@ -28,6 +54,7 @@ export const alertSchema = z.object({
   fingerprint: z.string().min(1).max(200),
   /** How many identical deliveries this one stands for (the ingress coalesces storms). */
   count: z.number().int().min(1).max(1_000_000).default(1),
+  witnessed: witnessedSchema.optional(),
 });
 
 export type Alert = z.infer<typeof alertSchema>;

@@ -67,6 +67,11 @@ export class IncidentState {
   /** The request counters when the incident opened, for the user-impact estimate. */
   trafficAtOpen: TrafficSample | null = null;
   trafficMeasured = false;
+  /** The traffic measured as the incident opened, still on its way; the report awaits it. */
+  trafficBaseline: Promise<void> = Promise.resolve();
+  /** Newer runs: diagnosis does not wait for the traffic baseline (patch act-before-traffic-baseline). */
+  actsBeforeTrafficBaseline = false;
+  private readonly witnesses = new Map<number, NonNullable<Evidence['alerts']['witnessed']>[number]>();
   /** The evidence behind the latest diagnosis: what a signature drafted from a human's resolution is made of. */
   lastEvidence: Evidence | null = null;
   /** Rounds spent waiting for another incident to finish acting on the same service. */
@@ -260,7 +265,15 @@ export class IncidentState {
       count: this.alertsReceived,
       risk: [...this.riskFlags],
       instances: [...this.alertInstances],
+      ...(this.witnesses.size ? { witnessed: [...this.witnesses.values()] } : {}),
     };
+  }
+
+  /** The sentinel's latest first-hand probes per instance; an instance it says is fine again has none. */
+  private keepWitness(alert: Alert): void {
+    if (alert.source !== 'sentinel' || alert.instance === undefined) return;
+    if (alert.status === 'resolved') this.witnesses.delete(alert.instance);
+    else if (alert.witnessed) this.witnesses.set(alert.instance, { ...alert.witnessed, instance: alert.instance });
   }
 
   status(): IncidentStatus {
@@ -332,6 +345,7 @@ export class IncidentState {
 
   private countAlert(alert: Alert): void {
     this.alertsReceived += alert.count;
+    this.keepWitness(alert);
     this.lastAlertName = alert.name;
     this.alertNames.add(alert.name);
     if (alert.instance !== undefined) this.alertInstances.add(alert.instance);

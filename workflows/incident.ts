@@ -97,6 +97,7 @@ function openIncident(input: IncidentInput): IncidentState {
   incident.retriedWorkKeepsUndo = patched('retried-action-keeps-its-undo');
   incident.notifies = patched('notify-resolutions-and-resolve-pages');
   incident.reportsFully = patched('report-impact-timings-and-learning');
+  incident.actsBeforeTrafficBaseline = patched('act-before-traffic-baseline');
   return incident;
 }
 
@@ -112,14 +113,18 @@ function listenTo(incident: IncidentState): void {
 async function diagnose(incident: IncidentState): Promise<Diagnosis> {
   incident.step = 'diagnosing';
   publish(incident);
-  // The traffic baseline waits out a hung instance's scrape timeout: alongside the evidence, never before it.
-  const baseline = incident.reportsFully && !incident.trafficMeasured ? measureTrafficAtOpen(incident) : Promise.resolve();
+  // The traffic baseline waits out a hung instance's scrape timeout: alongside the evidence, never before
+  // it, and (newer runs) not before acting either — only the report needs it.
+  if (incident.reportsFully && !incident.trafficMeasured) {
+    incident.trafficBaseline = measureTrafficAtOpen(incident);
+    incident.trafficBaseline.catch(() => undefined); // awaited by the report; a cancellation must not surface here first
+  }
   const [evidence] = await Promise.all([
     observe.collectEvidence.executeWithOptions(
       { summary: `Collect evidence for ${incident.service}: PM2 state, health probes and error logs of every instance` },
       [{ service: incident.service, alerts: incident.alertFacts() }],
     ),
-    baseline,
+    incident.actsBeforeTrafficBaseline ? undefined : incident.trafficBaseline,
   ]);
   const diagnosis = await observe.classifyEvidence.executeWithOptions(
     { summary: `Classify ${incident.service}: match the evidence against the signature catalog` },
@@ -459,6 +464,7 @@ async function completeReport(incident: IncidentState, result: IncidentReport): 
   result.timeToDetectSeconds = Math.max(0, (Date.parse(result.startedAt) - firstSign) / 1000);
   const mitigated = result.actions.find((a) => a.performed);
   result.timeToMitigateSeconds = mitigated ? Math.max(0, (Date.parse(mitigated.endedAt) - firstSign) / 1000) : null;
+  await incident.trafficBaseline;
   try {
     result.impact = await observe.estimateUserImpact.executeWithOptions(
       { summary: `Estimate ${result.service}'s user impact: failed requests and affected users over ${result.ttrSeconds.toFixed(1)} s` },

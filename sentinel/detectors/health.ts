@@ -4,7 +4,12 @@
 import { instanceHealthUrl } from '../../config/services';
 import { probeHealth, type ProbeResult } from '../../probes/http-health';
 import type { DetectorAlertName } from '../../policy/alert-classes';
+import type { Pm2Process } from '../../pm2/client';
+import type { Witnessed } from '../../signals/alert';
 import type { DetectorFactory, Observation } from '../detector';
+
+/** The longest failing streak kept per process as the alert's first-hand evidence. */
+const WITNESSED_SAMPLES = 5;
 
 const ALERT_NAMES: Record<ProbeResult['outcome'], DetectorAlertName> = {
   ok: 'InstanceUnhealthy',
@@ -28,9 +33,23 @@ function isStarting(p: { pid: number; startedAt: number }, r: ProbeResult, answe
 export const healthDetector: DetectorFactory = ({ service, pm2, sentinel }) => {
   /** Pids that have answered their health check at least once. */
   const answeredOk = new Set<number>();
+  /** Per pid, its current streak of failing probes (empty once it answers), newest last. */
+  const streaks = new Map<number, Witnessed['samples']>();
 
-  function observation(p: { pmId: number; instance: number }, r: ProbeResult): Observation {
+  function witness(p: Pm2Process, r: ProbeResult, at: number): Witnessed | undefined {
+    if (r.outcome === 'ok') {
+      streaks.delete(p.pid);
+      return undefined;
+    }
+    const sample = { at, status: p.status, health: r.outcome, httpStatus: r.httpStatus, latencyMs: r.latencyMs, memoryBytes: p.memoryBytes, cpuPercent: p.cpuPercent };
+    const streak = [...(streaks.get(p.pid) ?? []), sample].slice(-WITNESSED_SAMPLES);
+    streaks.set(p.pid, streak);
+    return { pid: p.pid, restarts: p.restarts, samples: streak };
+  }
+
+  function observation(p: Pm2Process, r: ProbeResult, at: number): Observation {
     const failing = r.outcome !== 'ok';
+    const witnessed = witness(p, r, at);
     return {
       subject: `instance:${p.instance}`,
       instance: p.instance,
@@ -40,6 +59,7 @@ export const healthDetector: DetectorFactory = ({ service, pm2, sentinel }) => {
         ? `${service.name} instance ${p.instance} (pm_id ${p.pmId}) health check ${r.outcome}${r.httpStatus ? ` (HTTP ${r.httpStatus})` : ''} while PM2 reports it online.`
         : `${service.name} instance ${p.instance} answers its health check again.`,
       labels: { url: instanceHealthUrl(service, p.instance) },
+      ...(witnessed ? { witnessed } : {}),
     };
   }
 
@@ -53,11 +73,12 @@ export const healthDetector: DetectorFactory = ({ service, pm2, sentinel }) => {
       const now = Date.now();
       const live = new Set(online.map((p) => p.pid));
       for (const pid of answeredOk) if (!live.has(pid)) answeredOk.delete(pid);
+      for (const pid of streaks.keys()) if (!live.has(pid)) streaks.delete(pid);
       online.forEach((p, i) => {
         if (results[i]!.outcome === 'ok') answeredOk.add(p.pid);
       });
       // A starting process is left out of the round, so its refusals are not counted by the damping.
-      return online.flatMap((p, i) => (isStarting(p, results[i]!, answeredOk, now, service.detectors.startup.graceMs) ? [] : [observation(p, results[i]!)]));
+      return online.flatMap((p, i) => (isStarting(p, results[i]!, answeredOk, now, service.detectors.startup.graceMs) ? [] : [observation(p, results[i]!, now)]));
     },
   };
 };

@@ -7,11 +7,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sentinelSchema, serviceSchema } from '../../config/schema';
 import { createLogger } from '../../observability/logger';
-import type { Pm2Client } from '../../pm2/client';
+import type { Pm2Client, Pm2Process } from '../../pm2/client';
 import { healthDetector } from '../../sentinel/detectors/health';
 import { freePortRange } from '../helpers/system';
 
-function detectorFor(basePort: number, processes: () => Array<{ pmId: number; instance: number; pid: number; status: string; startedAt: number }>) {
+function detectorFor(basePort: number, processes: () => Array<Partial<Pm2Process> & { pmId: number; instance: number; pid: number; status: string; startedAt: number }>) {
   const pm2 = { listApp: async () => processes() } as unknown as Pm2Client;
   const service = serviceSchema.parse({ name: 'svc', basePort, detectors: { startup: { graceMs: 10_000 } } });
   const detector = healthDetector({ service, pm2, sentinel: sentinelSchema.parse({ probeTimeoutMs: 300 }), logger: createLogger('test') });
@@ -50,5 +50,39 @@ describe('health detector: starting is not down', () => {
     const [obs] = await detector.observe();
     assert.equal(obs?.failing, true, 'the same pid refusing after a healthy answer is down, not starting');
     assert.equal(obs?.alertName, 'InstanceRefusingConnections');
+  });
+});
+
+describe('health detector: what it saw travels with the alert', () => {
+  test('a failing streak of one process is its witness: capped, and gone once it answers or another process runs', async () => {
+    let answer = false;
+    const server = http.createServer((_req, res) => {
+      if (answer) res.end('ok'); // otherwise never answers: hung
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    let pid = 20;
+    const detector = detectorFor(port, () => [{ pmId: 0, instance: 0, pid, status: 'online', startedAt: 0, restarts: 3, memoryBytes: 1, cpuPercent: 97 }]);
+    try {
+      const first = (await detector.observe())[0]!;
+      assert.equal(first.alertName, 'InstanceHealthTimeout');
+      assert.deepEqual(first.witnessed?.samples.map((s) => s.health), ['timeout']);
+      assert.equal(first.witnessed?.pid, 20);
+      assert.equal(first.witnessed?.restarts, 3);
+      assert.equal(first.witnessed?.samples[0]?.cpuPercent, 97, 'PM2’s reading at the time of the probe');
+      for (let i = 0; i < 5; i++) await detector.observe();
+      assert.equal((await detector.observe())[0]!.witnessed?.samples.length, 5, 'at most 5 probes kept');
+      pid = 21;
+      assert.equal((await detector.observe())[0]!.witnessed?.samples.length, 1, 'a new process starts its own streak');
+      answer = true;
+      const healthy = (await detector.observe())[0]!;
+      assert.equal(healthy.failing, false);
+      assert.equal(healthy.witnessed, undefined);
+      answer = false;
+      assert.equal((await detector.observe())[0]!.witnessed?.samples.length, 1, 'an answer ends the streak');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
