@@ -94,6 +94,33 @@ function healthTrail(i: InstanceEvidence): string {
 
 const mb = (bytes: number) => Math.round(bytes / (1024 * 1024));
 
+/**
+ * PM2's own definition of a failed start-up (lib/God.js handleExit): an exit sooner than min_uptime after
+ * a start is an unstable restart, and at max_restarts of them PM2 gives up (errored). PM2 counts them only
+ * within min_uptime × max_restarts of the last start, manual restart or reload, never resets the count
+ * after stable running, and zeroes it the moment it gives up — so the count alone can be stale, and the
+ * give-up erases it: what diagnosis saw happen is what counts.
+ */
+function failingToStart(i: InstanceEvidence): FactValue {
+  // Evidence recorded before diagnosis tracked unstable restarts has no such field: none seen.
+  const unstable = i.unstableRestartsDuringDiagnosis ?? 0;
+  const last = lastOf(i);
+  // A stop that timed out also ends in errored, but passes through "stopping" first.
+  const gaveUp = last?.status === 'errored' && i.samples.slice(0, -1).some((s) => s.status !== 'errored' && s.status !== 'stopping');
+  const answered = samplesWhere(i, (s) => s.health === 'ok');
+  const seen = `PM2 ${statuses(i)}, health ${healthTrail(i)}`;
+  if (answered > 0) {
+    return { holds: false, detail: `answered its health check in ${answered} of ${i.samples.length} look(s), so it starts (${unstable} unstable restart(s) while watched, ${seen})` };
+  }
+  if (unstable > 0) {
+    return { holds: true, detail: `PM2 counted ${unstable} unstable restart(s) (exits within min_uptime of a start) while watched and it never answered its health check (${seen})` };
+  }
+  if (gaveUp) {
+    return { holds: true, detail: `PM2 gave up on it while watched (errored: too many exits within min_uptime of a start) and it never answered its health check (${seen})` };
+  }
+  return { holds: false, detail: `no unstable restart while watched and PM2 did not give up on it while watched (${seen})` };
+}
+
 /** A health outcome seen in most looks while PM2 said online (a stopped process refusing is not a health-check failure). */
 function healthFact(outcome: InstanceSample['health'], words: (i: InstanceEvidence) => string): FactDef<InstanceView> {
   return {
@@ -197,6 +224,11 @@ export const INSTANCE_FACTS: Record<string, FactDef<InstanceView>> = {
   'pm2.unstable-restarts': {
     about: 'PM2 counts unstable restarts (exits sooner than min_uptime after a start)',
     evaluate: ({ instance: i }) => ({ holds: i.unstableRestarts > 0, detail: `${i.unstableRestarts} unstable restart(s) counted by PM2` }),
+  },
+  'pm2.failing-to-start': {
+    about:
+      'it fails to start: PM2 counted unstable restarts (exits sooner than min_uptime after a start) while diagnosis watched, or gave up on it (errored) while watched, and no look answered its health check',
+    evaluate: ({ instance: i }) => failingToStart(i),
   },
   'pm2.exit-code-nonzero': {
     about: 'the last exit code PM2 recorded is not 0',

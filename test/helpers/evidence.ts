@@ -62,4 +62,12 @@ export const looks = {
   stopped: times(2, { status: 'stopped', health: 'refused' as const, httpStatus: null }),
   errored: [{ status: 'errored', health: 'refused' as const, httpStatus: null }],
   launching: times(3, { status: 'launching', health: 'refused' as const, httpStatus: null }),
+  /** Exiting right at start-up: PM2 shows it online for a moment, then stopped between its restarts; never answers. */
+  startingAndDying: [
+    { status: 'online', health: 'refused' as const, httpStatus: null, restarts: 4 },
+    { status: 'stopped', health: 'refused' as const, httpStatus: null, restarts: 5 },
+    { status: 'online', health: 'refused' as const, httpStatus: null, restarts: 6 },
+  ],
+  /** A serving process that exited: PM2 restarted it between the first and second look, and it answers again. */
+  crashedAndBack: [{ status: 'stopped', health: 'refused' as const, httpStatus: null, restarts: 3 }, { restarts: 4 }, { restarts: 4 }],
 };

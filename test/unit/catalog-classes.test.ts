@@ -4,9 +4,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classify } from '../../policy/classify';
+import { instanceFact, serviceView } from '../../policy/catalog/facts';
 import { loadCatalog } from '../../policy/catalog/load';
 import { INCIDENT_CLASSES, type Diagnosis, type Evidence, type IncidentClass } from '../../policy/types';
-import { alerts, evidence, instance, looks, policy } from '../helpers/evidence';
+import { alerts, evidence, instance, looks, policy, sample } from '../helpers/evidence';
 
 const catalog = loadCatalog();
 
@@ -288,6 +289,92 @@ const cases: Case[] = [
     expect: { signatureId: 'failed-startup', competing: ['crash-loop'], confidence: [0.75, 0.75] },
   },
 
+  // Before the startup detector's grace is over, the only alert is the sentinel's crash alert: PM2's own
+  // count of unstable restarts (exits sooner than min_uptime after a start) while diagnosis watched, with
+  // no look answering, tells a failed start-up from a crash.
+  {
+    class: 'failed-startup',
+    kind: 'positive',
+    name: 'exits right at start-up, crash alert only: PM2 counts unstable restarts while watched, never answers',
+    evidence: evidence([instance(0, looks.startingAndDying, { restartsDuringDiagnosis: 2, unstableRestarts: 6, unstableRestartsDuringDiagnosis: 2, exitCode: 1 }), instance(1, looks.ok)], {
+      alerts: alerts({ ProcessExited: 'process-crash' }, { instances: [0] }),
+    }),
+    expect: { signatureId: 'unstable-startup', class: 'failed-startup', severity: 'medium', playbook: ['pm2-restart', 'rollback-deploy'], affectedPmIds: [0], competing: ['crash-loop'], confidence: [0.8, 0.8] },
+  },
+  {
+    class: 'failed-startup',
+    kind: 'positive',
+    name: 'PM2 gave up while diagnosis watched (it zeroes its count of unstable restarts then): still a failed start-up',
+    evidence: evidence([instance(0, [...looks.startingAndDying.slice(0, 2), looks.errored[0]!], { restartsDuringDiagnosis: 1, exitCode: 1 }), instance(1, looks.ok)], {
+      alerts: alerts({ ProcessExited: 'process-crash' }, { instances: [0] }),
+    }),
+    expect: { signatureId: 'unstable-startup', class: 'failed-startup', competing: ['crash-loop'], confidence: [0.8, 0.8] },
+  },
+  {
+    class: 'failed-startup',
+    kind: 'positive',
+    name: 'unstable restarts while watched and the FailedStartup alert too: failed start-up, surer',
+    evidence: evidence([instance(0, looks.startingAndDying, { restartsDuringDiagnosis: 2, unstableRestarts: 6, unstableRestartsDuringDiagnosis: 2, exitCode: 1 }), instance(1, looks.ok)], {
+      alerts: alerts({ FailedStartup: 'failed-startup', ProcessExited: 'process-crash' }, { instances: [0] }),
+    }),
+    expect: { class: 'failed-startup', severity: 'medium', affectedPmIds: [0], competing: ['crash-loop'], confidence: [0.84, 0.84] },
+  },
+  {
+    class: 'failed-startup',
+    kind: 'positive',
+    name: 'no instance can start, no deploy behind it: high, a human takes control',
+    evidence: evidence(
+      [0, 1].map((n) => instance(n, looks.startingAndDying, { restartsDuringDiagnosis: 2, unstableRestarts: 4, unstableRestartsDuringDiagnosis: 2, exitCode: 1 })),
+      { alerts: alerts({ ProcessExited: 'process-crash' }, { instances: [0, 1] }) },
+    ),
+    expect: { signatureId: 'unstable-startup', severity: 'high', affectedPmIds: [0, 1] },
+  },
+  {
+    class: 'failed-startup',
+    kind: 'negative',
+    name: 'a serving process crashed and PM2 brought it back while watched (not unstable, answers again): a crash, not a failed start-up',
+    evidence: evidence([instance(0, looks.crashedAndBack, { restartsDuringDiagnosis: 1, unstableRestartsDuringDiagnosis: 0, exitCode: 1 }), instance(1, looks.ok)], {
+      alerts: alerts({ ProcessExited: 'process-crash' }, { instances: [0] }),
+    }),
+    expect: { signatureId: 'crash-loop', class: 'process-crash', playbook: ['pm2-restart'], competing: [], confidence: [0.96, 0.96] },
+  },
+  {
+    class: 'failed-startup',
+    kind: 'negative',
+    name: 'unstable restarts while watched but one look answered: it starts, then dies: a crash loop',
+    evidence: evidence([instance(0, [looks.startingAndDying[0]!, {}, looks.startingAndDying[2]!], { restartsDuringDiagnosis: 2, unstableRestarts: 3, unstableRestartsDuringDiagnosis: 2, exitCode: 1 }), instance(1, looks.ok)], {
+      alerts: alerts({ ProcessExited: 'process-crash' }, { instances: [0] }),
+    }),
+    expect: { signatureId: 'crash-loop', class: 'process-crash', competing: [] },
+  },
+  {
+    class: 'failed-startup',
+    kind: 'negative',
+    name: 'restarting and never answering, but the unstable restarts PM2 counts are older than diagnosis: a crash loop',
+    evidence: evidence([instance(0, looks.startingAndDying, { restartsDuringDiagnosis: 2, unstableRestarts: 3, unstableRestartsDuringDiagnosis: 0, exitCode: 1 }), instance(1, looks.ok)], {
+      alerts: alerts({ ProcessExited: 'process-crash' }, { instances: [0] }),
+    }),
+    expect: { signatureId: 'crash-loop', class: 'process-crash', competing: [], confidence: [0.99, 0.99] },
+  },
+  {
+    class: 'failed-startup',
+    kind: 'negative',
+    name: 'an old history, recorded before diagnosis counted unstable restarts while watching: classified as it was (crash loop)',
+    evidence: evidence([instance(0, looks.startingAndDying, { restartsDuringDiagnosis: 2, unstableRestarts: 6, exitCode: 1 }), instance(1, looks.ok)], {
+      alerts: alerts({ ProcessExited: 'process-crash' }, { instances: [0] }),
+    }),
+    expect: { signatureId: 'crash-loop', class: 'process-crash', severity: 'low', playbook: ['pm2-restart'], affectedPmIds: [0], competing: [], confidence: [0.99, 0.99] },
+  },
+  {
+    class: 'failed-startup',
+    kind: 'negative',
+    name: 'an old history with the startup detector\'s alert: classified as it was (failed-startup, crash loop competes)',
+    evidence: evidence([instance(0, looks.startingAndDying, { restartsDuringDiagnosis: 2, unstableRestarts: 6, exitCode: 1 }), instance(1, looks.ok)], {
+      alerts: alerts({ FailedStartup: 'failed-startup', ProcessExited: 'process-crash' }, { instances: [0] }),
+    }),
+    expect: { signatureId: 'failed-startup', competing: ['crash-loop'], confidence: [0.75, 0.75] },
+  },
+
   // ---- deadlock ----
   {
     class: 'deadlock',
@@ -470,6 +557,40 @@ describe('shipped catalog, class by class', () => {
       }
       assert.ok(d.reasons.length > 0 && d.reasons.every((r) => r.length > 10 && /[.!?]$/.test(r)), 'reasons are sentences');
       assert.ok(d.confidence >= 0 && d.confidence <= 1);
+    });
+  }
+});
+
+describe('pm2.failing-to-start', () => {
+  const fact = (i: ReturnType<typeof instance>) => instanceFact('pm2.failing-to-start', { instance: i, service: serviceView(evidence([i]), catalog.settings) });
+  const cases: Array<{ name: string; instance: ReturnType<typeof instance>; holds: boolean; detail: RegExp }> = [
+    {
+      name: 'unstable restarts while watched, never answered',
+      instance: instance(0, looks.startingAndDying, { unstableRestartsDuringDiagnosis: 2, restartsDuringDiagnosis: 2 }),
+      holds: true,
+      detail: /^PM2 counted 2 unstable restart\(s\) .* while watched and it never answered its health check \(PM2 online\/stopped, health refused\/refused\/refused\)$/,
+    },
+    {
+      name: 'PM2 gave up while watched',
+      instance: instance(0, [looks.startingAndDying[0]!, looks.errored[0]!]),
+      holds: true,
+      detail: /^PM2 gave up on it while watched/,
+    },
+    { name: 'errored in every look: PM2 gave up before diagnosis, which cannot tell why', instance: instance(0, [...looks.errored, ...looks.errored]), holds: false, detail: /did not give up on it while watched/ },
+    {
+      name: 'errored after a stop that timed out is not a start-up failure',
+      instance: instance(0, [sample({ status: 'stopping', health: 'timeout', httpStatus: null }), sample({ status: 'errored', health: 'refused', httpStatus: null })]),
+      holds: false,
+      detail: /did not give up/,
+    },
+    { name: 'answered in one look', instance: instance(0, [looks.startingAndDying[0]!, {}], { unstableRestartsDuringDiagnosis: 1 }), holds: false, detail: /^answered its health check in 1 of 2 look\(s\), so it starts/ },
+    { name: 'older evidence without the field', instance: instance(0, looks.startingAndDying, { unstableRestarts: 6, restartsDuringDiagnosis: 2 }), holds: false, detail: /^no unstable restart while watched/ },
+  ];
+  for (const c of cases) {
+    test(c.name, () => {
+      const v = fact(c.instance);
+      assert.equal(v.holds, c.holds, v.detail);
+      assert.match(v.detail, c.detail);
     });
   }
 });
