@@ -67,12 +67,12 @@ export async function collectEvidence({ config, pm2 }: ActivityDeps, req: Eviden
         cpuPercent: p.cpuPercent,
       });
     });
-    Context.current().heartbeat({ sample: n + 1 });
+    // A local activity (the incident's decision) cannot heartbeat: its workflow task is kept alive instead.
+    if (!Context.current().info.isLocal) Context.current().heartbeat({ sample: n + 1 });
     const decisive = witnessed.some(Boolean) && processes.every((p, idx) => witnessed[idx] || (p.status === 'online' && probes[idx]?.outcome === 'ok'));
     if (decisive) break;
   }
-  const logs = await collectLogEvidence(lastLook, catalogFor(config.policy.catalogFiles).settings);
-  const lastDeploy = await deployEvidence(service);
+  const [logs, lastDeploy] = await Promise.all([collectLogEvidence(lastLook, catalogFor(config.policy.catalogFiles).settings), deployEvidence(service)]);
 
   return {
     service: service.name,

@@ -1,7 +1,8 @@
-// `npm run bench:decision [runs]`: decision latency — from the alert accepted (Ingest.ingest returns: the
-// incident's workflow is started) to the first action started (restartInstances' ActivityTaskStarted
-// event in the incident's history) — for a real hang of a demo instance, on the real system (Temporal dev
-// server, PM2, demo target, worker in-process). Against the Temporal floor on the same server in the same
+// `npm run bench:decision [runs]`: decision latency — from the alert accepted (the sentinel's alert about
+// the hung instance has gone through the ingest path: the incident's workflow is started) to the first
+// action started (restartInstances' ActivityTaskStarted event in the incident's history) — for a real hang
+// of a demo instance, detected by the real sentinel, on the real system (Temporal dev server, PM2, demo
+// target, worker in-process). Against the Temporal floor on the same server in the same
 // run: a no-op workflow with one activity round trip (start → activity → result), interleaved with the
 // incidents. Each decision is broken into its steps from the history (traffic baseline, evidence,
 // classification, the governor's permit, and the orchestration between them). Numbers, not assertions;
@@ -9,16 +10,20 @@
 process.env.ZT_TEMPORAL_METRICS_ADDRESS ??= 'off';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
-import type { temporal } from '@temporalio/proto';
+import { temporal } from '@temporalio/proto';
 import { injectFault } from '../demo/faults';
-import { awaitIncidentRun, hangAlert, latestRunId, result } from '../test/helpers/incidents';
-import { startTestSystem, waitForHealthy } from '../test/helpers/system';
+import type { AlertInput } from '../signals/alert';
+import { awaitIncidentRun, latestRunId, result } from '../test/helpers/incidents';
+import { eventually, startTestSystem, waitForHealthy } from '../test/helpers/system';
 import { BENCH_GOVERNOR, quantile, runBench } from './recovery-summary';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 const STEPS = ['measureTraffic', 'collectEvidence', 'classifyEvidence', 'requestActionPermit'] as const;
+/** The steps the first action waits for; the traffic baseline runs alongside and only the report awaits it. */
+const ON_PATH: ReadonlySet<string> = new Set(['collectEvidence', 'classifyEvidence', 'requestActionPermit']);
 const ACTION = 'restartInstances';
 
 function ms(t: HistoryEvent['eventTime']): number {
@@ -38,6 +43,8 @@ export function activityTimes(events: HistoryEvent[]): Map<string, ActivityTimes
   const out = new Map<string, ActivityTimes>();
   for (const e of events) {
     const id = String(e.eventId);
+    const local = localActivityOf(e);
+    if (local && !out.has(local.type)) out.set(local.type, { scheduled: local.scheduled, started: local.scheduled, completed: local.completed });
     if (e.activityTaskScheduledEventAttributes) {
       const type = e.activityTaskScheduledEventAttributes.activityType?.name ?? '?';
       typeOf.set(id, type);
@@ -67,9 +74,47 @@ export function coveredMs(intervals: Array<[number, number]>): number {
   return total;
 }
 
+/**
+ * A local activity's marker (the decision's steps in newer runs): its type and when it was scheduled and
+ * completed (core's marker data, worker clock), or null for any other event.
+ */
+function localActivityOf(e: HistoryEvent): { type: string; scheduled: number; completed: number; ms: number } | null {
+  const m = e.markerRecordedEventAttributes;
+  const payload = m?.markerName === 'core_local_activity' ? m.details?.data?.payloads?.[0] : undefined;
+  if (!payload) return null;
+  const data = defaultPayloadConverter.fromPayload(payload as Parameters<typeof defaultPayloadConverter.fromPayload>[0]) as Record<string, unknown>;
+  const time = (t: unknown) => (typeof t === 'string' ? Date.parse(t) : ms(t as HistoryEvent['eventTime']));
+  const scheduled = time(data.original_schedule_time ?? data.originalScheduleTime);
+  const completed = time(data.complete_time ?? data.completeTime);
+  return { type: String(data.activity_type ?? data.activityType ?? '?'), scheduled, completed, ms: completed - scheduled };
+}
+
+/** The history as [event type (activity type), ms since `from`] up to `until`, to see where a decision's time goes. */
+function timelineUntil(events: HistoryEvent[], from: number, until: number): Array<[string, number]> {
+  const typeOf = new Map<string, string>();
+  const out: Array<[string, number]> = [];
+  for (const e of events) {
+    const at = ms(e.eventTime);
+    if (at > until) break;
+    const scheduled = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (scheduled) typeOf.set(String(e.eventId), scheduled);
+    const ref = e.activityTaskStartedEventAttributes?.scheduledEventId ?? e.activityTaskCompletedEventAttributes?.scheduledEventId;
+    const activity = scheduled ?? (ref != null ? typeOf.get(String(ref)) : undefined);
+    const type = String(temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? e.eventType).replace(/^EVENT_TYPE_/, '');
+    const local = localActivityOf(e);
+    if (local) {
+      out.push([`LOCAL_ACTIVITY ${local.type} (${local.ms} ms)`, at - from]);
+      continue;
+    }
+    out.push([activity ? `${type} ${activity}` : type, at - from]);
+  }
+  return out;
+}
+
 interface DecisionRun {
   run: number;
-  ingestMs: number;
+  /** Fault injected → the sentinel's alert accepted (its damping: consecutive failing probes). */
+  detectMs: number;
   decisionMs: number;
   /** Per step: waiting for a worker slot (scheduled → started) and running (started → completed). */
   steps: Record<string, { queueMs: number; runMs: number }>;
@@ -78,6 +123,8 @@ interface DecisionRun {
   /** Everything that is not an activity running: workflow tasks, scheduling, queueing. */
   orchestrationMs: number;
   outcome: string;
+  /** Every history event up to the action's start: its type (and activity) and ms since the alert was accepted. */
+  timeline: Array<[string, number]>;
 }
 
 interface FloorRun {
@@ -105,6 +152,8 @@ async function main(): Promise<void> {
     activities: { floorActivity: async () => 'ok' },
   });
   const floorRunning = floorWorker.run();
+  const ingested: Array<{ at: number; alert: AlertInput }> = [];
+  await sys.startSentinel({ onIngested: (alerts) => ingested.push(...alerts.map((alert) => ({ at: Date.now(), alert }))) });
   const floors: FloorRun[] = [];
   const decisions: DecisionRun[] = [];
   let floorSeq = 0;
@@ -130,11 +179,12 @@ async function main(): Promise<void> {
       for (let i = 0; i < 2; i++) await floorOnce(true);
       const instance = run % 2;
       const previous = await latestRunId(client, sys.workflowId());
-      await injectFault(sys.instanceUrl(instance), { fault: 'hang' });
-      const alert = hangAlert(sys.service, { instance, fingerprint: `${sys.service}-decision-${run}` });
+      const seen = ingested.length;
       const t0 = Date.now();
-      await sys.ingest.ingest([alert]);
-      const accepted = Date.now();
+      await injectFault(sys.instanceUrl(instance), { fault: 'hang' });
+      const accepted = await eventually(`the sentinel's alert about instance ${instance}`, async () =>
+        ingested.slice(seen).find(({ alert: a }) => a.name === 'InstanceHealthTimeout' && a.status === 'firing' && a.instance === instance)?.at,
+      );
       const handle = await awaitIncidentRun(client, sys.workflowId(), previous, 60_000);
       const report = await result(handle);
       const events = (await handle.fetchHistory()).events ?? [];
@@ -147,22 +197,23 @@ async function main(): Promise<void> {
         const t = times.get(s);
         if (!t) continue;
         steps[s] = { queueMs: t.started - t.scheduled, runMs: t.completed - t.started };
-        intervals.push([t.started, t.completed]);
+        if (ON_PATH.has(s)) intervals.push([t.started, Math.min(t.completed, action?.started ?? Infinity)]);
       }
       // Steps may overlap (the traffic baseline runs alongside the evidence): count covered time once.
       const running = coveredMs(intervals);
       const row: DecisionRun = {
         run,
-        ingestMs: accepted - t0,
+        detectMs: accepted - t0,
         decisionMs,
         steps,
         actionQueueMs: action ? action.started - action.scheduled : NaN,
         orchestrationMs: decisionMs - running,
         outcome: report.outcome,
+        timeline: timelineUntil(events, accepted, action?.started ?? Infinity),
       };
       decisions.push(row);
       console.log(
-        `run ${run}: decision ${decisionMs} ms (ingest ${row.ingestMs} ms) = ` +
+        `run ${run}: decision ${decisionMs} ms (detected in ${row.detectMs} ms) = ` +
           STEPS.map((s) => (steps[s] ? `${s} ${steps[s]!.runMs}` : `${s} –`)).join(', ') +
           ` + orchestration ${row.orchestrationMs} ms; ${report.outcome}, ${report.actions.map((a) => a.action).join(', ') || 'no action'}`,
       );
@@ -194,9 +245,9 @@ async function main(): Promise<void> {
     measuredAt: new Date().toISOString(),
     machine: { cpus: os.cpus().length, node: process.version },
     definition: {
-      decision: 'Ingest.ingest() returned (workflow started) → ActivityTaskStarted of restartInstances in the incident history (same host clock)',
+      decision: "the sentinel's alert through Ingest.ingest() (workflow started) → ActivityTaskStarted of restartInstances in the incident history (same host clock)",
       floor: 'client.workflow.start → result of a workflow running one no-op activity, same server, same process, interleaved with the incidents',
-      orchestration: 'decision latency minus the time covered by the run (started → completed) of measureTraffic, collectEvidence, classifyEvidence and requestActionPermit (overlaps counted once)',
+      orchestration: 'decision latency minus the time covered by the run (started → completed) of collectEvidence, classifyEvidence and requestActionPermit (overlaps counted once); measureTraffic runs alongside and is not waited for',
     },
     runs: measured.length,
     decisionMs: decision,

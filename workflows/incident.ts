@@ -9,6 +9,7 @@ import {
   condition,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -46,6 +47,14 @@ const observe = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { ...transient, nonRetryableErrorTypes: terminal },
 });
+// The decision — evidence, classification, the governor's permit — runs as local activities in newer runs:
+// read-only (the permit is deduplicated by its request id) and quick, so no server round trip per step;
+// the first action is scheduled as soon as the decision's workflow task completes.
+const decideLocally = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30s',
+  localRetryThreshold: '5s',
+  retry: { ...transient, nonRetryableErrorTypes: terminal },
+});
 // Heartbeats let a dead worker's action be retried elsewhere in seconds; idempotency keys make that safe.
 const change = proxyActivities<Activities>({
   startToCloseTimeout: '60s',
@@ -56,6 +65,12 @@ const judge = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
   heartbeatTimeout: '15s',
   retry: { ...transient, nonRetryableErrorTypes: terminal },
+});
+// The user-impact counters: a scrape with its own timeout, so a worker that died while measuring costs
+// seconds, not the 30 s of an observation (the report waits for the baseline; nothing else does).
+const measure = proxyActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: { ...transient, maximumAttempts: 3, nonRetryableErrorTypes: terminal },
 });
 // Reports and pages must eventually get out, however long the ledger or pager is down.
 const tell = proxyActivities<Activities>({
@@ -98,7 +113,13 @@ function openIncident(input: IncidentInput): IncidentState {
   incident.notifies = patched('notify-resolutions-and-resolve-pages');
   incident.reportsFully = patched('report-impact-timings-and-learning');
   incident.actsBeforeTrafficBaseline = patched('act-before-traffic-baseline');
+  incident.decidesLocally = patched('decide-in-local-activities');
   return incident;
+}
+
+/** Where the decision's steps run: local activities in newer runs, activities in older histories. */
+function deciding(incident: IncidentState): typeof observe {
+  return incident.decidesLocally ? decideLocally : observe;
 }
 
 function listenTo(incident: IncidentState): void {
@@ -120,13 +141,13 @@ async function diagnose(incident: IncidentState): Promise<Diagnosis> {
     incident.trafficBaseline.catch(() => undefined); // awaited by the report; a cancellation must not surface here first
   }
   const [evidence] = await Promise.all([
-    observe.collectEvidence.executeWithOptions(
+    deciding(incident).collectEvidence.executeWithOptions(
       { summary: `Collect evidence for ${incident.service}: PM2 state, health probes and error logs of every instance` },
       [{ service: incident.service, alerts: incident.alertFacts() }],
     ),
     incident.actsBeforeTrafficBaseline ? undefined : incident.trafficBaseline,
   ]);
-  const diagnosis = await observe.classifyEvidence.executeWithOptions(
+  const diagnosis = await deciding(incident).classifyEvidence.executeWithOptions(
     { summary: `Classify ${incident.service}: match the evidence against the signature catalog` },
     // Alerts that arrived while the evidence was being collected count too (a storm's second instance).
     [{ ...evidence, alerts: incident.alertFacts() }],
@@ -197,7 +218,7 @@ async function askGovernor(incident: IncidentState, action: ActionName): Promise
   const takesOutOfService = outOfServiceBy(incident, action);
   let verdict: PermitVerdict;
   try {
-    verdict = await observe.requestActionPermit.executeWithOptions(
+    verdict = await deciding(incident).requestActionPermit.executeWithOptions(
       { summary: `Ask the governor for a permit: ${action} on ${incident.service} (${takesOutOfService} of ${incident.instanceCount} instance(s) out of service)` },
       [
         {
@@ -436,7 +457,7 @@ async function report(incident: IncidentState): Promise<IncidentReport> {
 async function measureTrafficAtOpen(incident: IncidentState): Promise<void> {
   incident.trafficMeasured = true;
   try {
-    incident.trafficAtOpen = await observe.measureTraffic.executeWithOptions(
+    incident.trafficAtOpen = await measure.measureTraffic.executeWithOptions(
       { summary: `Measure ${incident.service}'s traffic as the incident opens: request and 5xx counters of every instance` },
       [{ service: incident.service }],
     );

@@ -49,8 +49,9 @@ export function result(handle: WorkflowHandle): Promise<IncidentReport> {
 /** Activity summaries as the Web UI shows them, in history order. */
 export async function activitySummaries(handle: WorkflowHandle): Promise<string[]> {
   const history = await handle.fetchHistory();
+  // Activities, and local activities (the decision's steps in newer runs: their markers carry the summary).
   return (history.events ?? [])
-    .filter((e) => e.activityTaskScheduledEventAttributes)
+    .filter((e) => e.activityTaskScheduledEventAttributes || e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
     .map((e) => {
       const payload = e.userMetadata?.summary;
       return payload ? String(defaultPayloadConverter.fromPayload(payload as any)) : '';

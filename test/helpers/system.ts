@@ -1,6 +1,7 @@
 // A whole zero-touch system for one integration test file, on real components: the runner's Temporal
 // server, a PM2 daemon of its own (temporary PM2_HOME) running the demo target on free ports, a real
 // Worker on a task queue of its own, the ingest path and (optionally) the sentinel.
+import type { AlertInput } from '../../signals/alert';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,8 +60,11 @@ export interface TestSystem {
   stateDir: string;
   basePort: number;
   instanceUrl(instance: number): string;
-  /** Starts the sentinel (PM2 bus + health prober) feeding the ingest path. */
-  startSentinel(): Promise<void>;
+  /**
+   * Starts the sentinel (PM2 bus + health prober) feeding the ingest path. `onIngested` is told, for each
+   * batch, once the ingest path has accepted it (the incident's workflow started or signalled).
+   */
+  startSentinel(opts?: { onIngested?: (alerts: AlertInput[]) => void }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -147,8 +151,10 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
     stateDir,
     basePort,
     instanceUrl: (i) => demoInstanceUrl(basePort, i),
-    async startSentinel() {
-      sentinel = await startSentinel({ config, pm2, sink: ingestSink(ingest), logger });
+    async startSentinel(opts) {
+      const sink = ingestSink(ingest);
+      const onIngested = opts?.onIngested;
+      sentinel = await startSentinel({ config, pm2, sink: onIngested ? async (alerts) => (await sink(alerts), onIngested(alerts)) : sink, logger });
     },
     async stop() {
       await sentinel?.stop();

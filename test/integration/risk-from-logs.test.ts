@@ -23,11 +23,14 @@ import { postHealthTimeout, restartsOf, startIngress, type TestIngress } from '.
 const TOKEN = randomBytes(24).toString('hex');
 const DB_ERROR = 'insert into orders failed: duplicate key value violates unique constraint "orders_idempotency_key_key"';
 
-/** What an activity returned, as recorded in the incident's history. */
+/** What an activity (or a local activity: the decision's steps, in its marker) returned, as recorded in the incident's history. */
 async function activityResults(handle: WorkflowHandle): Promise<unknown[]> {
   const history = await handle.fetchHistory();
   return (history.events ?? []).flatMap((e) => {
-    const payload = e.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
+    const marker = e.markerRecordedEventAttributes;
+    const payload =
+      e.activityTaskCompletedEventAttributes?.result?.payloads?.[0] ??
+      (marker?.markerName === 'core_local_activity' ? marker.details?.result?.payloads?.[0] : undefined);
     return payload ? [defaultPayloadConverter.fromPayload(payload as any)] : [];
   });
 }

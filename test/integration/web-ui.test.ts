@@ -92,19 +92,29 @@ describe('the Temporal Web UI tells an incident’s story', () => {
         await other.close();
       }
 
-      // Open it; the timeline shows each step as "activityType • summary".
+      // Open it; the timeline shows each step as "activityType • summary" — the decision's local activities
+      // (evidence, classification, permit) by their type alone; their summaries are in User Metadata below.
       await row.first().click();
       await page.waitForURL(new RegExp(`/workflows/${reEscape(workflowId)}/${runId}/history`));
       await page.getByTestId('workflow-id-heading').filter({ hasText: workflowId }).waitFor();
       const timeline = page.locator('svg text');
-      const steps = [
-        `collectEvidence • Collect evidence for ${sys.service}`,
-        `classifyEvidence • Classify ${sys.service}`,
+      const steps: Array<string | RegExp> = [
+        /^collectEvidence$/,
+        /^classifyEvidence$/,
+        /^requestActionPermit$/,
         `restartInstances • pm2-restart ${sys.service} pm_id 1`,
         `verifyRecovery • Verify ${sys.service}: health restored`,
         `publishReport • Report ${report.incidentId}: auto-resolved, deadlock`,
       ];
-      for (const step of steps) await timeline.filter({ hasText: step }).first().waitFor();
+      for (const step of steps) {
+        await timeline
+          .filter({ hasText: step })
+          .first()
+          .waitFor()
+          .catch(async (err: Error) => {
+            throw new Error(`${err.message}\nthe timeline reads: ${(await timeline.allTextContents()).join(' | ')}`);
+          });
+      }
       // The event table shows the same summaries, and the start event carries the static summary.
       await page.getByText(staticSummary, { exact: true }).first().waitFor();
       await mkdir(REPORTS, { recursive: true });

@@ -106,7 +106,7 @@ describe('a worker killed mid-action', () => {
       temporal: { address: temporal.address, taskQueue: uniqueTaskQueue('crash-scale') },
       pm2: { home: path.join(dir, 'pm2') },
       policy: { catalogFiles: [catalog] },
-      services: [{ name: service, basePort, instances: 2, actions: { scale: { maxInstances: 3, cooldownMs: 3_000 } } }],
+      services: [{ name: service, basePort, instances: 2, actions: { scale: { maxInstances: 3, cooldownMs: 15_000 } } }],
     };
     const config = parseConfig(rawConfig);
     pm2 ??= await Pm2Client.connect({ home: config.pm2.home! });
@@ -155,6 +155,7 @@ describe('a worker killed mid-action', () => {
       assert.equal(report.outcome, 'auto-resolved', JSON.stringify(report.escalation));
       assert.equal(report.actions.length, 1, 'one action in the record');
       assert.equal(report.actions[0]!.action, 'scale-up');
+      // The scale-down undo waits out the 15 s cooldown after recovery, so the count is still the scaled one.
       assert.equal((await pm2.listApp(service)).length, 3, 'exactly one instance added, not one per worker');
       await assertRetriedAfterTheKill(handle, 'scaleUp');
 
