@@ -3,6 +3,8 @@
 // recorded in history with the result; the workflow stays replayable.
 import { catalogFor } from '../policy/catalog/load';
 import { classify } from '../policy/classify';
+import { configuredPlaybook } from '../policy/configured-actions';
+import { findService } from '../config/services';
 import type { AutomationMode, Diagnosis, Evidence } from '../policy/types';
 import { readGovernor } from './governor';
 import { certificates, uncertifiedReason } from '../ledger/certification';
@@ -11,7 +13,11 @@ import type { ActivityDeps } from './deps';
 export async function classifyEvidence(deps: ActivityDeps, evidence: Evidence): Promise<Diagnosis> {
   const { confidenceThreshold, maxFailedAttempts, catalogFiles } = deps.config.policy;
   const mode = await modeInForce(deps);
-  const diagnosis = classify(evidence, { mode, confidenceThreshold, maxFailedAttempts }, catalogFor(catalogFiles));
+  // A step the service has no config section for would only be refused: out of the playbook, said in the reasons.
+  const diagnosis = configuredPlaybook(
+    classify(evidence, { mode, confidenceThreshold, maxFailedAttempts }, catalogFor(catalogFiles)),
+    findService(deps.config, evidence.service),
+  );
   const uncertified = await certificationGap(deps, diagnosis);
   if (!uncertified) return diagnosis;
   return { ...diagnosis, policy: { ...diagnosis.policy, uncertified }, reasons: [...diagnosis.reasons, `Only observed: ${uncertified}.`] };
