@@ -4,9 +4,10 @@
 // of a demo instance, detected by the real sentinel, on the real system (Temporal dev server, PM2, demo
 // target, worker in-process). Against the Temporal floor on the same server in the same
 // run: a no-op workflow with one activity round trip (start → activity → result), interleaved with the
-// incidents. Each decision is broken into its steps from the history (traffic baseline, evidence,
-// classification, the governor's permit, and the orchestration between them). Numbers, not assertions;
-// writes reports/bench-decision.json.
+// incidents. Each decision is broken into phases read from the history: until the first workflow task
+// starts, the decision itself (first workflow task started → the task that schedules the action completed:
+// evidence, classification and the permit run in it as local activities), and the action's dispatch.
+// Numbers, not assertions; writes reports/bench-decision.json.
 process.env.ZT_TEMPORAL_METRICS_ADDRESS ??= 'off';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -21,9 +22,6 @@ import { BENCH_GOVERNOR, quantile, runBench } from './recovery-summary';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-const STEPS = ['measureTraffic', 'collectEvidence', 'classifyEvidence', 'requestActionPermit'] as const;
-/** The steps the first action waits for; the traffic baseline runs alongside and only the report awaits it. */
-const ON_PATH: ReadonlySet<string> = new Set(['collectEvidence', 'classifyEvidence', 'requestActionPermit']);
 const ACTION = 'restartInstances';
 
 function ms(t: HistoryEvent['eventTime']): number {
@@ -43,8 +41,6 @@ export function activityTimes(events: HistoryEvent[]): Map<string, ActivityTimes
   const out = new Map<string, ActivityTimes>();
   for (const e of events) {
     const id = String(e.eventId);
-    const local = localActivityOf(e);
-    if (local && !out.has(local.type)) out.set(local.type, { scheduled: local.scheduled, started: local.scheduled, completed: local.completed });
     if (e.activityTaskScheduledEventAttributes) {
       const type = e.activityTaskScheduledEventAttributes.activityType?.name ?? '?';
       typeOf.set(id, type);
@@ -62,31 +58,13 @@ export function activityTimes(events: HistoryEvent[]): Map<string, ActivityTimes
   return out;
 }
 
-/** Total length of the union of [from, to] intervals. */
-export function coveredMs(intervals: Array<[number, number]>): number {
-  let total = 0;
-  let end = -Infinity;
-  for (const [from, to] of [...intervals].sort((a, b) => a[0] - b[0])) {
-    if (to <= end) continue;
-    total += to - Math.max(from, end);
-    end = to;
-  }
-  return total;
-}
-
-/**
- * A local activity's marker (the decision's steps in newer runs): its type and when it was scheduled and
- * completed (core's marker data, worker clock), or null for any other event.
- */
-function localActivityOf(e: HistoryEvent): { type: string; scheduled: number; completed: number; ms: number } | null {
+/** The activity type of a local activity's marker (the decision's steps in newer runs), or null. */
+function localActivityOf(e: HistoryEvent): string | null {
   const m = e.markerRecordedEventAttributes;
   const payload = m?.markerName === 'core_local_activity' ? m.details?.data?.payloads?.[0] : undefined;
   if (!payload) return null;
-  const data = defaultPayloadConverter.fromPayload(payload as Parameters<typeof defaultPayloadConverter.fromPayload>[0]) as Record<string, unknown>;
-  const time = (t: unknown) => (typeof t === 'string' ? Date.parse(t) : ms(t as HistoryEvent['eventTime']));
-  const scheduled = time(data.original_schedule_time ?? data.originalScheduleTime);
-  const completed = time(data.complete_time ?? data.completeTime);
-  return { type: String(data.activity_type ?? data.activityType ?? '?'), scheduled, completed, ms: completed - scheduled };
+  const data = defaultPayloadConverter.fromPayload(payload as Parameters<typeof defaultPayloadConverter.fromPayload>[0]) as { activity_type?: string };
+  return data.activity_type ?? '?';
 }
 
 /** The history as [event type (activity type), ms since `from`] up to `until`, to see where a decision's time goes. */
@@ -103,7 +81,8 @@ function timelineUntil(events: HistoryEvent[], from: number, until: number): Arr
     const type = String(temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? e.eventType).replace(/^EVENT_TYPE_/, '');
     const local = localActivityOf(e);
     if (local) {
-      out.push([`LOCAL_ACTIVITY ${local.type} (${local.ms} ms)`, at - from]);
+      // Recorded when the decision's workflow task completed, not when the local activity ran.
+      out.push([`LOCAL_ACTIVITY ${local} (recorded)`, at - from]);
       continue;
     }
     out.push([activity ? `${type} ${activity}` : type, at - from]);
@@ -116,15 +95,35 @@ interface DecisionRun {
   /** Fault injected → the sentinel's alert accepted (its damping: consecutive failing probes). */
   detectMs: number;
   decisionMs: number;
-  /** Per step: waiting for a worker slot (scheduled → started) and running (started → completed). */
-  steps: Record<string, { queueMs: number; runMs: number }>;
-  /** restartInstances: scheduled → started. */
-  actionQueueMs: number;
-  /** Everything that is not an activity running: workflow tasks, scheduling, queueing. */
-  orchestrationMs: number;
+  /** Alert accepted → the incident's first workflow task started (the server hands it to the worker). */
+  toFirstTaskMs: number;
+  /** First workflow task started → the workflow task that scheduled the action completed: the decision itself. */
+  decidingMs: number;
+  /** That workflow task completed → the action's activity started. */
+  dispatchMs: number;
+  /** Activities (not local) that ran before the action: older code paths ran the decision's steps as activities. */
+  activitiesBefore: string[];
   outcome: string;
   /** Every history event up to the action's start: its type (and activity) and ms since the alert was accepted. */
   timeline: Array<[string, number]>;
+}
+
+/** The phases of a decision from the incident's history (ms since the epoch). */
+export function decisionPhases(events: HistoryEvent[], accepted: number, actionType: string) {
+  const eventName = (e: HistoryEvent) => String(temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? '');
+  const firstTaskStarted = events.find((e) => eventName(e) === 'EVENT_TYPE_WORKFLOW_TASK_STARTED');
+  const actionScheduledAt = events.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === actionType);
+  const deciding = actionScheduledAt < 0 ? undefined : events.slice(0, actionScheduledAt).reverse().find((e) => eventName(e) === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED');
+  const action = activityTimes(events).get(actionType);
+  const activitiesBefore = events
+    .slice(0, Math.max(0, actionScheduledAt))
+    .flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+  return {
+    toFirstTaskMs: ms(firstTaskStarted?.eventTime) - accepted,
+    decidingMs: ms(deciding?.eventTime) - ms(firstTaskStarted?.eventTime),
+    dispatchMs: (action?.started ?? NaN) - ms(deciding?.eventTime),
+    activitiesBefore,
+  };
 }
 
 interface FloorRun {
@@ -191,31 +190,18 @@ async function main(): Promise<void> {
       const times = activityTimes(events);
       const action = times.get(ACTION);
       const decisionMs = (action?.started ?? NaN) - accepted;
-      const steps: DecisionRun['steps'] = {};
-      const intervals: Array<[number, number]> = [];
-      for (const s of STEPS) {
-        const t = times.get(s);
-        if (!t) continue;
-        steps[s] = { queueMs: t.started - t.scheduled, runMs: t.completed - t.started };
-        if (ON_PATH.has(s)) intervals.push([t.started, Math.min(t.completed, action?.started ?? Infinity)]);
-      }
-      // Steps may overlap (the traffic baseline runs alongside the evidence): count covered time once.
-      const running = coveredMs(intervals);
       const row: DecisionRun = {
         run,
         detectMs: accepted - t0,
         decisionMs,
-        steps,
-        actionQueueMs: action ? action.started - action.scheduled : NaN,
-        orchestrationMs: decisionMs - running,
+        ...decisionPhases(events, accepted, ACTION),
         outcome: report.outcome,
         timeline: timelineUntil(events, accepted, action?.started ?? Infinity),
       };
       decisions.push(row);
       console.log(
-        `run ${run}: decision ${decisionMs} ms (detected in ${row.detectMs} ms) = ` +
-          STEPS.map((s) => (steps[s] ? `${s} ${steps[s]!.runMs}` : `${s} –`)).join(', ') +
-          ` + orchestration ${row.orchestrationMs} ms; ${report.outcome}, ${report.actions.map((a) => a.action).join(', ') || 'no action'}`,
+        `run ${run}: decision ${decisionMs} ms (detected in ${row.detectMs} ms) = to the first workflow task ${row.toFirstTaskMs} ms + deciding ${row.decidingMs} ms` +
+          ` + dispatch ${row.dispatchMs} ms; activities before the action: ${row.activitiesBefore.join(', ') || 'none'}; ${report.outcome}, ${report.actions.map((a) => a.action).join(', ') || 'no action'}`,
       );
     }
   } finally {
@@ -226,20 +212,21 @@ async function main(): Promise<void> {
 
   const measured = decisions.filter((d) => Number.isFinite(d.decisionMs));
   const decision = stat(measured.map((d) => d.decisionMs));
-  const orchestration = stat(measured.map((d) => d.orchestrationMs));
   const floorRound = stat(floors.map((f) => f.roundTripMs));
   const floorToActivity = stat(floors.map((f) => f.toActivityMs));
-  const stepStats = Object.fromEntries(
-    STEPS.map((s) => [s, { run: stat(measured.filter((d) => d.steps[s]).map((d) => d.steps[s]!.runMs)), queue: stat(measured.filter((d) => d.steps[s]).map((d) => d.steps[s]!.queueMs)) }]),
-  );
+  const phases = {
+    toFirstTaskMs: stat(measured.map((d) => d.toFirstTaskMs)),
+    decidingMs: stat(measured.map((d) => d.decidingMs)),
+    dispatchMs: stat(measured.map((d) => d.dispatchMs)),
+  };
   const ratio = decision.p50 / floorRound.p50;
-  const orchestrationRatio = orchestration.p50 / floorRound.p50;
   console.log(`\ndecision latency (alert accepted → restart started), ${measured.length} runs: p50 ${decision.p50} ms, p95 ${decision.p95} ms`);
   console.log(`Temporal floor (no-op workflow + one activity, start → result), ${floors.length} runs: p50 ${floorRound.p50} ms, p95 ${floorRound.p95} ms`);
   console.log(`ratio decision / floor (p50): ${ratio.toFixed(1)}× (target ≤ 2×)`);
-  console.log('where the decision goes (p50 of each step, run time; queue wait in brackets):');
-  for (const s of STEPS) console.log(`  ${s.padEnd(20)} ${String(stepStats[s]!.run.p50).padStart(7)} ms  [${stepStats[s]!.queue.p50} ms]`);
-  console.log(`  ${'orchestration'.padEnd(20)} ${String(orchestration.p50).padStart(7)} ms  (workflow tasks, scheduling, queueing: ${orchestrationRatio.toFixed(1)}× the floor)`);
+  console.log('where the decision goes (p50 / p95):');
+  console.log(`  to the first workflow task  ${phases.toFirstTaskMs.p50} / ${phases.toFirstTaskMs.p95} ms`);
+  console.log(`  deciding (first task → the task scheduling the action completed: evidence, classification, permit) ${phases.decidingMs.p50} / ${phases.decidingMs.p95} ms`);
+  console.log(`  dispatch of the action      ${phases.dispatchMs.p50} / ${phases.dispatchMs.p95} ms`);
 
   const out = {
     measuredAt: new Date().toISOString(),
@@ -247,16 +234,14 @@ async function main(): Promise<void> {
     definition: {
       decision: "the sentinel's alert through Ingest.ingest() (workflow started) → ActivityTaskStarted of restartInstances in the incident history (same host clock)",
       floor: 'client.workflow.start → result of a workflow running one no-op activity, same server, same process, interleaved with the incidents',
-      orchestration: 'decision latency minus the time covered by the run (started → completed) of collectEvidence, classifyEvidence and requestActionPermit (overlaps counted once); measureTraffic runs alongside and is not waited for',
+      phases: 'from the history: accepted → first WorkflowTaskStarted; → WorkflowTaskCompleted of the task that scheduled the action (the decision: evidence, classification and permit as local activities); → ActivityTaskStarted of the action',
     },
     runs: measured.length,
     decisionMs: decision,
     floorRoundTripMs: floorRound,
     floorStartToActivityMs: floorToActivity,
     ratioP50: Math.round(ratio * 100) / 100,
-    orchestrationMs: orchestration,
-    orchestrationRatioP50: Math.round(orchestrationRatio * 100) / 100,
-    steps: stepStats,
+    phases,
     settings: { diagnosis: sys.config.policy.diagnosis, governor: BENCH_GOVERNOR },
     decisions,
     floors,
