@@ -8,12 +8,16 @@
 //   otherwise a whole-app reload would be a restart of every instance at once, so it falls back to the
 //   per-instance rule above on the blamed instances only.
 //
+// - An instance PM2 is itself restarting because it keeps dying as it starts is not restarted in the middle
+//   of that loop: the action waits until PM2 brings it up or gives up (pm2-retry-loop.ts).
+//
 // Idempotent: a retried attempt never restarts an instance twice for the same decision.
 import { Context } from '@temporalio/activity';
 import { findService } from '../config/services';
 import type { UndoRecipe } from '../signals/incident';
 import type { ActionOutcome, RestartRequest } from './types';
 import { InvalidRequestError } from './errors';
+import { waitOutPm2Retries } from './pm2-retry-loop';
 import type { ActivityDeps } from './deps';
 
 const NOTHING_TO_UNDO: UndoRecipe = {
@@ -72,10 +76,22 @@ export async function restartInstances({ config, pm2, logger }: ActivityDeps, re
     lines.push(`no rolling reload of ${service.name} (${why.join(', ')}): each blamed instance instead`);
   }
   for (const pmId of req.pmIds) {
-    const before = processes.find((p) => p.pmId === pmId)!;
+    let before = processes.find((p) => p.pmId === pmId)!;
     if (done.has(pmId) || alreadyFresh(before.startedAt)) {
       lines.push(`pm_id ${pmId} already restarted for this attempt`);
       continue;
+    }
+    const progress: Progress = { idempotencyKey: req.idempotencyKey, done: [...done] };
+    const look = async () => (await pm2.listApp(service.name)).find((p) => p.pmId === pmId);
+    const loop = await waitOutPm2Retries(look, { alive: () => ctx.heartbeat(progress) });
+    if (loop.kind !== 'not-retrying') {
+      const seen = `${loop.restarts} more restart(s) by PM2 in ${(loop.waitedMs / 1000).toFixed(1)} s`;
+      if (loop.kind === 'came-up') {
+        lines.push(`pm_id ${pmId} was in PM2's restart loop and PM2's own retry brought it up (${seen}): not restarted`);
+        continue;
+      }
+      lines.push(loop.kind === 'gave-up' ? `waited while PM2 retried pm_id ${pmId} until it gave up (${seen})` : `PM2 was still retrying pm_id ${pmId} after ${seen}`);
+      before = (await look()) ?? before;
     }
     const reload = reloadable(before);
     await whileHeartbeating(ctx, reload ? pm2.reload(pmId) : pm2.restart(pmId), { idempotencyKey: req.idempotencyKey, done: [...done] });

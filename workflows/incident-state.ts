@@ -71,8 +71,8 @@ export class IncidentState {
   trafficBaseline: Promise<void> = Promise.resolve();
   /** Newer runs: diagnosis does not wait for the traffic baseline (patch act-before-traffic-baseline). */
   actsBeforeTrafficBaseline = false;
-  /** Newer runs: evidence, classification and the permit run as local activities (patch decide-in-local-activities). */
-  decidesLocally = false;
+  /** Newer runs: evidence and classification run as local activities (patch diagnose-in-local-activities). */
+  diagnosesLocally = false;
   private readonly witnesses = new Map<number, NonNullable<Evidence['alerts']['witnessed']>[number]>();
   /** The evidence behind the latest diagnosis: what a signature drafted from a human's resolution is made of. */
   lastEvidence: Evidence | null = null;

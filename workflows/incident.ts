@@ -47,10 +47,10 @@ const observe = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { ...transient, nonRetryableErrorTypes: terminal },
 });
-// The decision — evidence, classification, the governor's permit — runs as local activities in newer runs:
-// read-only (the permit is deduplicated by its request id) and quick, so no server round trip per step;
-// the first action is scheduled as soon as the decision's workflow task completes.
-const decideLocally = proxyLocalActivities<Activities>({
+// Diagnosis — evidence and classification — runs as local activities in newer runs: read-only and bounded
+// (a few seconds at most), so no server round trip per step. The governor's permit stays an activity: under
+// load it waits on the governor for as long as that takes, which must not hold the workflow task open.
+const diagnoseLocally = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
   localRetryThreshold: '5s',
   retry: { ...transient, nonRetryableErrorTypes: terminal },
@@ -113,13 +113,13 @@ function openIncident(input: IncidentInput): IncidentState {
   incident.notifies = patched('notify-resolutions-and-resolve-pages');
   incident.reportsFully = patched('report-impact-timings-and-learning');
   incident.actsBeforeTrafficBaseline = patched('act-before-traffic-baseline');
-  incident.decidesLocally = patched('decide-in-local-activities');
+  incident.diagnosesLocally = patched('diagnose-in-local-activities');
   return incident;
 }
 
-/** Where the decision's steps run: local activities in newer runs, activities in older histories. */
-function deciding(incident: IncidentState): typeof observe {
-  return incident.decidesLocally ? decideLocally : observe;
+/** Where diagnosis runs: local activities in newer runs, activities in older histories. */
+function diagnosing(incident: IncidentState): typeof observe {
+  return incident.diagnosesLocally ? diagnoseLocally : observe;
 }
 
 function listenTo(incident: IncidentState): void {
@@ -141,13 +141,13 @@ async function diagnose(incident: IncidentState): Promise<Diagnosis> {
     incident.trafficBaseline.catch(() => undefined); // awaited by the report; a cancellation must not surface here first
   }
   const [evidence] = await Promise.all([
-    deciding(incident).collectEvidence.executeWithOptions(
+    diagnosing(incident).collectEvidence.executeWithOptions(
       { summary: `Collect evidence for ${incident.service}: PM2 state, health probes and error logs of every instance` },
       [{ service: incident.service, alerts: incident.alertFacts() }],
     ),
     incident.actsBeforeTrafficBaseline ? undefined : incident.trafficBaseline,
   ]);
-  const diagnosis = await deciding(incident).classifyEvidence.executeWithOptions(
+  const diagnosis = await diagnosing(incident).classifyEvidence.executeWithOptions(
     { summary: `Classify ${incident.service}: match the evidence against the signature catalog` },
     // Alerts that arrived while the evidence was being collected count too (a storm's second instance).
     [{ ...evidence, alerts: incident.alertFacts() }],
@@ -218,7 +218,7 @@ async function askGovernor(incident: IncidentState, action: ActionName): Promise
   const takesOutOfService = outOfServiceBy(incident, action);
   let verdict: PermitVerdict;
   try {
-    verdict = await deciding(incident).requestActionPermit.executeWithOptions(
+    verdict = await observe.requestActionPermit.executeWithOptions(
       { summary: `Ask the governor for a permit: ${action} on ${incident.service} (${takesOutOfService} of ${incident.instanceCount} instance(s) out of service)` },
       [
         {

@@ -92,8 +92,8 @@ describe('the Temporal Web UI tells an incident’s story', () => {
         await other.close();
       }
 
-      // Open it; the timeline shows each step as "activityType • summary" — the decision's local activities
-      // (evidence, classification, permit) by their type alone; their summaries are in User Metadata below.
+      // Open it; the timeline shows each step as "activityType • summary" — diagnosis' local activities
+      // (evidence, classification) by their type alone; their summaries are in User Metadata below.
       await row.first().click();
       await page.waitForURL(new RegExp(`/workflows/${reEscape(workflowId)}/${runId}/history`));
       await page.getByTestId('workflow-id-heading').filter({ hasText: workflowId }).waitFor();
@@ -101,7 +101,7 @@ describe('the Temporal Web UI tells an incident’s story', () => {
       const steps: Array<string | RegExp> = [
         /^collectEvidence$/,
         /^classifyEvidence$/,
-        /^requestActionPermit$/,
+        /^requestActionPermit • Ask the governor for a permit/,
         `restartInstances • pm2-restart ${sys.service} pm_id 1`,
         `verifyRecovery • Verify ${sys.service}: health restored`,
         `publishReport • Report ${report.incidentId}: auto-resolved, deadlock`,
