@@ -71,7 +71,7 @@ export class IncidentState {
   trafficBaseline: Promise<void> = Promise.resolve();
   /** Newer runs: diagnosis does not wait for the traffic baseline (patch act-before-traffic-baseline). */
   actsBeforeTrafficBaseline = false;
-  /** Newer runs: evidence and classification run as local activities (patch diagnose-in-local-activities). */
+  /** Newer runs: a witnessed failure is diagnosed in local activities (patch diagnose-locally-when-witnessed). */
   diagnosesLocally = false;
   private readonly witnesses = new Map<number, NonNullable<Evidence['alerts']['witnessed']>[number]>();
   /** The evidence behind the latest diagnosis: what a signature drafted from a human's resolution is made of. */
@@ -269,6 +269,11 @@ export class IncidentState {
       instances: [...this.alertInstances],
       ...(this.witnesses.size ? { witnessed: [...this.witnesses.values()] } : {}),
     };
+  }
+
+  /** Whether the sentinel's own probes of a failing instance are at hand (diagnosis may be one quick look). */
+  get witnessed(): boolean {
+    return this.witnesses.size > 0;
   }
 
   /** The sentinel's latest first-hand probes per instance; an instance it says is fine again has none. */

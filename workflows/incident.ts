@@ -47,9 +47,11 @@ const observe = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { ...transient, nonRetryableErrorTypes: terminal },
 });
-// Diagnosis — evidence and classification — runs as local activities in newer runs: read-only and bounded
-// (a few seconds at most), so no server round trip per step. The governor's permit stays an activity: under
-// load it waits on the governor for as long as that takes, which must not hold the workflow task open.
+// Diagnosis — evidence and classification — runs as local activities in newer runs when the sentinel
+// witnessed the failure: then it is one PM2 look and a match, tens of milliseconds, and a server round trip
+// per step would be most of the decision. Without a witness evidence means seconds of probing, which must
+// not hold the workflow task open (at 50 concurrent incidents it made tasks time out and re-run): ordinary
+// activities. The governor's permit is always an activity: under load it waits on the governor.
 const diagnoseLocally = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
   localRetryThreshold: '5s',
@@ -113,13 +115,17 @@ function openIncident(input: IncidentInput): IncidentState {
   incident.notifies = patched('notify-resolutions-and-resolve-pages');
   incident.reportsFully = patched('report-impact-timings-and-learning');
   incident.actsBeforeTrafficBaseline = patched('act-before-traffic-baseline');
-  incident.diagnosesLocally = patched('diagnose-in-local-activities');
+  incident.diagnosesLocally = patched('diagnose-locally-when-witnessed');
   return incident;
 }
 
-/** Where diagnosis runs: local activities in newer runs, activities in older histories. */
+/**
+ * Where diagnosis runs: local activities for the first look of a newer run whose failure the sentinel
+ * witnessed; activities otherwise (older histories, no witness, and later rounds, after an action changed
+ * the processes the witness was about).
+ */
 function diagnosing(incident: IncidentState): typeof observe {
-  return incident.diagnosesLocally ? diagnoseLocally : observe;
+  return incident.diagnosesLocally && incident.witnessed && !incident.diagnosis ? diagnoseLocally : observe;
 }
 
 function listenTo(incident: IncidentState): void {
