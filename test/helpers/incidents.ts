@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { IncidentReport, IncidentStatus } from '../../signals/incident';
-import { statusQuery } from '../../signals/contract';
+import { statusQuery, timelineQuery } from '../../signals/contract';
 import { injectFault } from '../../demo/faults';
 import { alertSchema, type Alert } from '../../signals/alert';
 import { eventually, waitForHealthy, type TestSystem } from './system';
@@ -36,10 +36,18 @@ export function status(handle: WorkflowHandle): Promise<IncidentStatus> {
 }
 
 export async function awaitStatus(handle: WorkflowHandle, what: string, predicate: (s: IncidentStatus) => boolean, timeoutMs = 45_000): Promise<IncidentStatus> {
-  return eventually(what, async () => {
-    const s = await status(handle);
-    return predicate(s) ? s : undefined;
-  }, timeoutMs);
+  let last: IncidentStatus | undefined;
+  try {
+    return await eventually(what, async () => {
+      last = await status(handle);
+      return predicate(last) ? last : undefined;
+    }, timeoutMs);
+  } catch (err) {
+    // Say where the incident was stuck: its phase and the end of its timeline.
+    const timeline = await handle.query(timelineQuery).catch(() => []);
+    const tail = timeline.slice(-8).map((e) => `${e.kind}: ${e.summary}`).join(' | ');
+    throw new Error(`${(err as Error).message}; last seen: phase ${last?.phase ?? "?"}; timeline: ${tail}`);
+  }
 }
 
 export function result(handle: WorkflowHandle): Promise<IncidentReport> {
