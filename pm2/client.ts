@@ -70,6 +70,11 @@ function withTimeout<T>(what: string, ms: number, run: (cb: (err: unknown, value
   });
 }
 
+/** PM2 refused a restart because its own autorestart of that process was spawning it at the same moment. */
+export function isAutorestartRace(err: unknown): boolean {
+  return /Process with pid \d+ already exists/.test(describeError(err));
+}
+
 function describeError(err: unknown): string {
   if (Array.isArray(err)) return err.map(describeError).join('; ');
   if (err && typeof err === 'object' && 'message' in err) return String((err as { message: unknown }).message);
@@ -144,9 +149,21 @@ export class Pm2Client {
     await withTimeout<unknown>(`start ${options.name ?? ''}`, this.timeoutMs, (cb) => this.api.start(options, cb));
   }
 
-  /** Restarts one process by pm_id (a single instance of an app). */
+  /**
+   * Restarts one process by pm_id (a single instance of an app). When PM2's own autorestart of the same
+   * process is spawning at that moment, PM2 refuses with "Process with pid N already exists": that race is
+   * tried again, a moment later, at most twice (seen in CI on a process crash-looping at start).
+   */
   async restart(pmId: number): Promise<void> {
-    await withTimeout<unknown>(`restart ${pmId}`, this.timeoutMs, (cb) => this.api.restart(pmId, cb));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await withTimeout<unknown>(`restart ${pmId}`, this.timeoutMs, (cb) => this.api.restart(pmId, cb));
+        return;
+      } catch (err) {
+        if (attempt >= 3 || !isAutorestartRace(err)) throw err;
+        await new Promise((r) => setTimeout(r, 300 * attempt));
+      }
+    }
   }
 
   /**

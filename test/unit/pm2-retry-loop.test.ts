@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mayBeInRetryLoop, PM2_RETRY_LOOP, waitOutPm2Retries } from '../../activities/pm2-retry-loop';
-import type { Pm2Process } from '../../pm2/client';
+import { isAutorestartRace, type Pm2Process } from '../../pm2/client';
 
 const T0 = 1_000_000;
 
@@ -71,5 +71,14 @@ describe('PM2 retry loop', () => {
   test('the process disappears or is stopped by someone: stop waiting', async () => {
     assert.deepEqual((await run([{ status: 'launching', unstableRestarts: 1, startedAt: T0 }, undefined])).verdict, { kind: 'not-retrying' });
     assert.deepEqual((await run([{ status: 'launching', unstableRestarts: 1, startedAt: T0 }, { status: 'stopped', unstableRestarts: 1 }])).verdict, { kind: 'not-retrying' });
+  });
+});
+
+describe('PM2 refusing a restart while its own autorestart spawns the process', () => {
+  test('is recognised (and retried by Pm2Client.restart); other PM2 errors are not', () => {
+    assert.equal(isAutorestartRace(new Error('Process with pid 5391 already exists')), true);
+    assert.equal(isAutorestartRace([{ message: 'Process with pid 12 already exists' }]), true);
+    assert.equal(isAutorestartRace(new Error('Process 3 not found')), false);
+    assert.equal(isAutorestartRace('timeout'), false);
   });
 });
