@@ -16,7 +16,7 @@ import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { injectFault } from '../demo/faults';
 import type { AlertInput } from '../signals/alert';
-import { awaitIncidentRun, latestRunId, result } from '../test/helpers/incidents';
+import { awaitIncidentRun, latestRunId, localActivityMarker, result } from '../test/helpers/incidents';
 import { eventually, startTestSystem, waitForHealthy } from '../test/helpers/system';
 import { BENCH_GOVERNOR, quantile, runBench } from './recovery-summary';
 
@@ -60,8 +60,7 @@ export function activityTimes(events: HistoryEvent[]): Map<string, ActivityTimes
 
 /** The activity type of a local activity's marker (the decision's steps in newer runs), or null. */
 function localActivityOf(e: HistoryEvent): string | null {
-  const m = e.markerRecordedEventAttributes;
-  const payload = m?.markerName === 'core_local_activity' ? m.details?.data?.payloads?.[0] : undefined;
+  const payload = localActivityMarker(e)?.details?.data?.payloads?.[0];
   if (!payload) return null;
   const data = defaultPayloadConverter.fromPayload(payload as Parameters<typeof defaultPayloadConverter.fromPayload>[0]) as { activity_type?: string };
   return data.activity_type ?? '?';

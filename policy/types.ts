@@ -2,6 +2,9 @@
 // workflow imports these, so nothing here may touch I/O.
 import type { PROBE_OUTCOMES, RiskFlag, Witnessed } from '../signals/alert';
 
+/** The sentinel's first-hand probes of one instance, as an incident keeps them (signals/alert.ts Witnessed). */
+export type AlertWitness = Witnessed & { instance: number };
+
 /** The thirteen pre-approved incident classes of the specification. */
 export const INCIDENT_CLASSES = [
   'process-crash',
@@ -99,7 +102,7 @@ export interface Evidence {
     risk: RiskFlag[];
     instances: number[];
     /** The sentinel's own failing probes of each instance it alerted about (absent in older histories). */
-    witnessed?: Array<Witnessed & { instance: number }>;
+    witnessed?: AlertWitness[];
   };
   /** The instances' recent log lines matched against the catalog's log signals (absent in older histories). */
   logs?: LogEvidence[];

@@ -13,7 +13,7 @@ import type {
   TimelineEntry,
 } from '../signals/incident';
 import { classOfAlert } from '../policy/alert-classes';
-import type { ActionName, Diagnosis, Evidence, IncidentClass } from '../policy/types';
+import type { ActionName, AlertWitness, Diagnosis, Evidence, IncidentClass } from '../policy/types';
 import type { HumanResolution, TrafficSample } from '../signals/incident';
 
 /** Why automation may not take its next step right now; null means it may. */
@@ -73,7 +73,7 @@ export class IncidentState {
   actsBeforeTrafficBaseline = false;
   /** Newer runs: a witnessed failure is diagnosed in local activities (patch diagnose-locally-when-witnessed). */
   diagnosesLocally = false;
-  private readonly witnesses = new Map<number, NonNullable<Evidence['alerts']['witnessed']>[number]>();
+  private readonly witnesses = new Map<number, AlertWitness>();
   /** The evidence behind the latest diagnosis: what a signature drafted from a human's resolution is made of. */
   lastEvidence: Evidence | null = null;
   /** Rounds spent waiting for another incident to finish acting on the same service. */

@@ -54,12 +54,20 @@ export function result(handle: WorkflowHandle): Promise<IncidentReport> {
   return handle.result() as Promise<IncidentReport>;
 }
 
+type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+
+/** The marker a local activity (diagnosis' steps in newer runs) leaves in history, or undefined for any other event. */
+export function localActivityMarker(e: HistoryEvent) {
+  const marker = e.markerRecordedEventAttributes;
+  return marker?.markerName === 'core_local_activity' ? marker : undefined;
+}
+
 /** Activity summaries as the Web UI shows them, in history order. */
 export async function activitySummaries(handle: WorkflowHandle): Promise<string[]> {
   const history = await handle.fetchHistory();
-  // Activities, and local activities (the decision's steps in newer runs: their markers carry the summary).
+  // Activities, and local activities (their markers carry the summary).
   return (history.events ?? [])
-    .filter((e) => e.activityTaskScheduledEventAttributes || e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
+    .filter((e) => e.activityTaskScheduledEventAttributes || localActivityMarker(e))
     .map((e) => {
       const payload = e.userMetadata?.summary;
       return payload ? String(defaultPayloadConverter.fromPayload(payload as any)) : '';

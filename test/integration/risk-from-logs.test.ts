@@ -16,7 +16,7 @@ import { injectFault } from '../../demo/faults';
 import { createLogger } from '../../observability/logger';
 import type { Diagnosis, Evidence } from '../../policy/types';
 import { humanSignals } from '../../signals/contract';
-import { activitySummaries, awaitIncidentRun, awaitStatus, result } from '../helpers/incidents';
+import { activitySummaries, awaitIncidentRun, awaitStatus, localActivityMarker, result } from '../helpers/incidents';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 import { postHealthTimeout, restartsOf, startIngress, type TestIngress } from '../helpers/webhook';
 
@@ -27,10 +27,7 @@ const DB_ERROR = 'insert into orders failed: duplicate key value violates unique
 async function activityResults(handle: WorkflowHandle): Promise<unknown[]> {
   const history = await handle.fetchHistory();
   return (history.events ?? []).flatMap((e) => {
-    const marker = e.markerRecordedEventAttributes;
-    const payload =
-      e.activityTaskCompletedEventAttributes?.result?.payloads?.[0] ??
-      (marker?.markerName === 'core_local_activity' ? marker.details?.result?.payloads?.[0] : undefined);
+    const payload = e.activityTaskCompletedEventAttributes?.result?.payloads?.[0] ?? localActivityMarker(e)?.details?.result?.payloads?.[0];
     return payload ? [defaultPayloadConverter.fromPayload(payload as any)] : [];
   });
 }
