@@ -1,37 +1,30 @@
 // Reproduces the governor's non-determinism under load (docs/benchmarks.md, bench:concurrency findings) in
 // seconds: a governor worker with no workflow cache, so every workflow task replays the history, and bursts
-// of 40 concurrent permit requests. On @temporalio/* 1.24.0 the first burst wedges the governor:
-// "[TMPRL1100] Nondeterminism error: Update machine does not handle this event: HistoryEvent(id: …, TimerStarted)"
-// and every update fails. `npx tsx bench/governor-replay-repro.ts` — prints each burst and the governor's
-// workflow task failures; it must print 0 failures once the governor is fixed.
-import { Worker } from '@temporalio/worker';
-import { parseConfig } from '../config/load';
-import { requestPermitUpdate, releasePermitUpdate, type PermitVerdict } from '../signals/governor';
-import { startGovernor } from '../signals/governor-client';
-import { testTemporal, uniqueTaskQueue } from '../test/helpers/temporal';
-import { workflowBundle } from '../test/helpers/system';
+// of 40 concurrent permit requests. Before the patch `governor-wakes-after-handlers` the first burst wedged
+// the governor: "[TMPRL1100] Nondeterminism error: Update machine does not handle this event: HistoryEvent(id: …,
+// TimerStarted)" (its main loop's timer landed between the burst's acceptances and completions, in an order
+// the replay did not reproduce) and every update failed. `npx tsx bench/governor-replay-repro.ts` prints each
+// burst and the governor's workflow task failures, and exits 1 unless every update answered and no workflow
+// task failed. SHOW_EVENTS=N prints the N events before the first failure.
+import { governorBursts } from '../test/helpers/governor-bursts';
+import { testTemporal } from '../test/helpers/temporal';
 
 (async () => {
-  const temporal = await testTemporal();
-  const taskQueue = uniqueTaskQueue('gov-nde');
-  const services = Array.from({ length: 40 }, (_, i) => ({ name: `svc-${i}`, basePort: 30000 + i * 10, instances: 2 }));
-  const config = parseConfig({ temporal: { taskQueue, address: temporal.address, namespace: temporal.namespace }, services, governor: { actionsPerHour: 100, leaseTtlMs: 60_000, breaker: { maxRemediations: 100 } } });
-  const worker = await Worker.create({ connection: temporal.native, namespace: temporal.namespace, taskQueue, workflowBundle: await workflowBundle(), maxCachedWorkflows: 0 });
-  const running = worker.run();
-  const gov = await startGovernor(temporal.client, config);
-  for (let round = 0; round < 4; round++) {
-    const results = await Promise.allSettled(services.map(async (s, i) => {
-      const v = (await gov.executeUpdate(requestPermitUpdate, { args: [{ incidentWorkflowId: `inc-${round}-${i}`, incidentId: `INC-${round}-${i}`, service: s.name, action: 'pm2-restart', takesOutOfService: 1, instances: 2, requestId: `r-${round}-${i}` }], updateId: `permit:r-${round}-${i}` })) as PermitVerdict;
-      if (v.verdict === 'granted') await gov.executeUpdate(releasePermitUpdate, { args: [{ permitId: v.permitId, outcome: 'verified' }], updateId: `release:${v.permitId}` });
-      return v.verdict;
-    }));
-    const bad = results.filter((r) => r.status === 'rejected');
-    console.log(`round ${round}: ${results.length - bad.length} ok, ${bad.length} failed ${bad[0] ? String((bad[0] as PromiseRejectedResult).reason?.message).slice(0, 150) : ''}`);
+  const { rounds, events, taskFailures } = await governorBursts(await testTemporal(), { services: 40, rounds: 4 });
+  rounds.forEach((r, i) => console.log(`round ${i}: ${r.answered} answered (${r.granted} granted), ${r.failures.length} failed ${r.failures[0]?.slice(0, 200) ?? ''}`));
+  console.log(`governor history ${events.length} events, workflow task failures: ${taskFailures.length}`, taskFailures[0]?.workflowTaskFailedEventAttributes?.failure?.message?.slice(0, 300) ?? '');
+  if (process.env.SHOW_EVENTS && taskFailures[0]) {
+    // The events of the workflow task whose replay failed, to see which commands the replay ordered differently.
+    const at = events.indexOf(taskFailures[0]);
+    for (const e of events.slice(Math.max(0, at - Number(process.env.SHOW_EVENTS)), at + 1)) {
+      const kind = Object.keys(e).find((k) => k.endsWith('EventAttributes')) ?? '';
+      const a = (e as Record<string, any>)[kind];
+      console.log(String(e.eventId), kind.replace('EventAttributes', ''), a?.protocolInstanceId ?? a?.acceptedRequest?.meta?.updateId ?? a?.meta?.updateId ?? a?.timerId ?? '');
+    }
   }
-  const events = (await gov.fetchHistory()).events ?? [];
-  const failed = events.filter((e) => e.workflowTaskFailedEventAttributes);
-  console.log(`governor history ${events.length} events, workflow task failures: ${failed.length}`, failed[0]?.workflowTaskFailedEventAttributes?.failure?.message?.slice(0, 300) ?? '');
-  worker.shutdown();
-  await running;
-  process.exit(0);
-})().catch((err) => { console.error(err); process.exit(1); });
+  const failedUpdates = rounds.reduce((n, r) => n + r.failures.length, 0);
+  process.exit(taskFailures.length === 0 && failedUpdates === 0 ? 0 : 1);
+})().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -8,6 +8,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  patched,
   setCurrentDetails,
   setHandler,
   workflowInfo,
@@ -34,6 +35,11 @@ function now(): number {
 
 export async function governorWorkflow(input: GovernorInput): Promise<void> {
   const state = new GovernorState(input, now(), workflowInfo().firstExecutionRunId.slice(0, 8));
+  // The loop wakes only once every update of the task has completed, so its timer is always the task's last
+  // command. Woken earlier, the timer landed between a burst's acceptances and completions in an order a
+  // replay does not reproduce: "Update machine does not handle this event: TimerStarted", and the governor
+  // wedged (bench/governor-replay-repro.ts).
+  const afterHandlers = patched('governor-wakes-after-handlers');
   listenTo(state);
   let shown = '';
   const timeToMove = () =>
@@ -45,7 +51,7 @@ export async function governorWorkflow(input: GovernorInput): Promise<void> {
     shown = show(state, shown);
     const seen = state.version;
     const wake = state.nextWakeAt(now());
-    const changed = () => state.version !== seen || timeToMove();
+    const changed = () => (state.version !== seen || timeToMove()) && (!afterHandlers || allHandlersFinished());
     // Woken by any message, or when the next lease, maintenance, budget slot or window edge comes due.
     if (wake === null) await condition(changed);
     else await condition(changed, Math.max(1, wake - now()));
