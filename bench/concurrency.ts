@@ -170,7 +170,7 @@ async function main(): Promise<void> {
   const worker = await createIncidentWorker({ connection: native, config, pm2: fake as unknown as Pm2Client, logger: silent, ledger: ledger.ledger });
   const running = worker.run();
   const ingest = new Ingest(client, config, silent);
-  const o = worker.options as unknown as Record<string, any>;
+  const o = worker.incidents.options as unknown as Record<string, any>;
   const workerSettings = {
     workflowTaskSlots: o.tuner?.workflowTaskSlotSupplier?.numSlots,
     activityTaskSlots: o.tuner?.activityTaskSlotSupplier?.numSlots,
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
     maxCachedWorkflows: o.maxCachedWorkflows,
     stickyQueueScheduleToStartTimeout: o.stickyQueueScheduleToStartTimeout,
     workers: 1,
-    note: 'createIncidentWorker as workers/incident-worker.ts builds it: the SDK defaults, nothing tuned',
+    note: 'createIncidentWorker as workers/incident-worker.ts builds it (the incidents\' queue with the SDK defaults, the governor on a queue of its own): nothing tuned',
   };
   const results: LevelResult[] = [];
   // Written after every level, so a run stopped part-way keeps the levels it measured.

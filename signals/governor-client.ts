@@ -9,6 +9,7 @@ import {
   configureSignal,
   GOVERNOR_WORKFLOW_TYPE,
   governorSignals,
+  governorTaskQueue,
   governorWorkflowId,
   type GovernorInput,
   type GovernorSettings,
@@ -38,7 +39,7 @@ export async function startGovernor(client: Client, config: Config, extra: Parti
   const taskQueue = config.temporal.taskQueue;
   return client.workflow.start<typeof governorWorkflow>(GOVERNOR_WORKFLOW_TYPE, {
     workflowId: governorWorkflowId(taskQueue),
-    taskQueue,
+    taskQueue: governorTaskQueue(taskQueue),
     args: [governorInputFrom(config, extra)],
     workflowIdConflictPolicy: 'USE_EXISTING',
     staticSummary: summaryOf(taskQueue),
@@ -50,7 +51,7 @@ export async function signalGovernor(client: Client, config: Config, signal: Gov
   const taskQueue = config.temporal.taskQueue;
   return client.workflow.signalWithStart<typeof governorWorkflow, [unknown]>(GOVERNOR_WORKFLOW_TYPE, {
     workflowId: governorWorkflowId(taskQueue),
-    taskQueue,
+    taskQueue: governorTaskQueue(taskQueue),
     args: [governorInputFrom(config)],
     signal: governorSignals[signal],
     signalArgs: [payload],

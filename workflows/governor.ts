@@ -7,7 +7,7 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
   patched,
   setCurrentDetails,
   setHandler,
@@ -19,6 +19,7 @@ import {
   GOVERNOR_SIGNALS,
   governorSignals,
   governorStateQuery,
+  governorTaskQueue,
   permitReleaseSchema,
   permitRequestSchema,
   releasePermitUpdate,
@@ -57,7 +58,9 @@ export async function governorWorkflow(input: GovernorInput): Promise<void> {
     else await condition(changed, Math.max(1, wake - now()));
   }
   await condition(allHandlersFinished);
-  await continueAsNew<typeof governorWorkflow>({ ...input, carried: state.snapshot() });
+  // A governor started on the incidents' queue (before it had one of its own) moves to its own as it continues.
+  const taskQueue = patched('governor-continues-on-its-own-queue') ? governorTaskQueue(workflowInfo().taskQueue) : undefined;
+  await makeContinueAsNewFunc<typeof governorWorkflow>(taskQueue ? { taskQueue } : {})({ ...input, carried: state.snapshot() });
 }
 
 function listenTo(state: GovernorState): void {

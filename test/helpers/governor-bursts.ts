@@ -6,7 +6,7 @@ import type { temporal as proto } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { governorCallError, GovernorBusyError } from '../../activities/governor';
 import { parseConfig } from '../../config/load';
-import { releasePermitUpdate, requestPermitUpdate, type PermitRequest, type PermitVerdict } from '../../signals/governor';
+import { governorTaskQueue, releasePermitUpdate, requestPermitUpdate, type PermitRequest, type PermitVerdict } from '../../signals/governor';
 import { startGovernor } from '../../signals/governor-client';
 import { workflowBundle } from './system';
 import { uniqueTaskQueue, type TestTemporal } from './temporal';
@@ -52,7 +52,7 @@ export async function governorBursts(temporal: TestTemporal, { services: count, 
     services,
     governor: { actionsPerHour: 100, leaseTtlMs: 60_000, breaker: { maxRemediations: 100 } },
   });
-  const worker = await Worker.create({ connection: temporal.native, namespace: temporal.namespace, taskQueue, workflowBundle: await workflowBundle(), maxCachedWorkflows: 0 });
+  const worker = await Worker.create({ connection: temporal.native, namespace: temporal.namespace, taskQueue: governorTaskQueue(taskQueue), workflowBundle: await workflowBundle(), maxCachedWorkflows: 0 });
   const running = worker.run();
   const governor = await startGovernor(temporal.client, config);
   const result: BurstRound[] = [];

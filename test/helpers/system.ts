@@ -5,7 +5,7 @@ import type { AlertInput } from '../../signals/alert';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { parseConfig } from '../../config/load';
 import type { Config } from '../../config/schema';
 import { demoApp, demoInstanceUrl } from '../../demo/ecosystem';
@@ -16,7 +16,7 @@ import { Pm2Client } from '../../pm2/client';
 import { startSentinel } from '../../sentinel';
 import { workflowIdFor } from '../../signals/incident';
 import { ingestSink } from '../../workers/alert-sink';
-import { createIncidentWorker } from '../../workers/incident-worker';
+import { createIncidentWorker, type IncidentWorker } from '../../workers/incident-worker';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from './temporal';
 import { openLedger, type Ledger } from '../../ledger';
 import { dropSchema, testPostgres, TEST_DATABASE_URL, uniqueSchema } from './postgres';
@@ -53,7 +53,7 @@ export interface TestSystem {
   config: Config;
   pm2: Pm2Client;
   ingest: Ingest;
-  worker: Worker;
+  worker: IncidentWorker;
   /** The audit ledger the worker records in: the machine's PostgreSQL, a schema of this system's own. */
   ledger: Ledger;
   service: string;

@@ -15,6 +15,7 @@ import { createLogger } from '../../observability/logger';
 import type { Pm2Client } from '../../pm2/client';
 import {
   governorStateQuery,
+  governorTaskQueue,
   governorWorkflowId,
   type GovernorView,
   type PermitReleaseResult,
@@ -66,7 +67,7 @@ describe('the governor on a real Temporal server', () => {
       bundleWorkflowCode({ workflowsPath: require.resolve('../helpers/permit-driver-workflow'), logger: silent }),
     ]);
     workers = await Promise.all([
-      Worker.create({ connection: temporal.native, namespace: temporal.namespace, taskQueue, workflowBundle: production, activities }),
+      Worker.create({ connection: temporal.native, namespace: temporal.namespace, taskQueue: governorTaskQueue(taskQueue), workflowBundle: production, activities }),
       Worker.create({ connection: temporal.native, namespace: temporal.namespace, taskQueue: driverQueue, workflowBundle: driver, activities }),
     ]);
     runs = workers.map((w) => w.run());
@@ -346,6 +347,7 @@ describe('the governor on a real Temporal server', () => {
       return d.runId !== first ? d : undefined;
     });
     assert.equal(moved.status.name, 'RUNNING');
+    assert.equal(moved.taskQueue, governorTaskQueue(config.temporal.taskQueue), 'the governor continues on its own queue');
     const view = await state();
     assert.ok(view.generation >= 1, `generation ${view.generation}`);
     assert.equal(view.mode.mode, 'observe');
