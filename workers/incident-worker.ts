@@ -1,7 +1,7 @@
 // Wires the Temporal Workers of one zero-touch worker process: the incidents' task queue (the workflow
 // bundle plus the activities bound to this process's PM2 connection and config) and the governor's own
 // queue (the same bundle, no activities), so permits are never served behind incidents' workflow tasks.
-import { bundleWorkflowCode, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, Runtime, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Config } from '../config/schema';
 import type { IncidentMetrics } from '../observability/incident-metrics';
@@ -34,7 +34,8 @@ export interface IncidentWorker {
 
 export async function createIncidentWorker(opts: IncidentWorkerOptions): Promise<IncidentWorker> {
   const { namespace, taskQueue } = opts.config.temporal;
-  const workflowBundle = opts.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') }));
+  const workflowBundle = opts.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: Runtime.instance().logger }));
+  // (bundled once for both Workers, logging where the Worker would: the Temporal runtime's logger)
   const incidents = await Worker.create({
     connection: opts.connection,
     namespace,
