@@ -4,6 +4,7 @@ import type { DevServerSettings } from './dev-server-settings';
 import { OutputTail } from './output-tail';
 import { exitOf, stopWithParent, terminate } from './process-lifetime';
 import { searchAttributeCliFlags } from './search-attribute-registration';
+import { dynamicConfigCliFlags } from './server-dynamic-config';
 import { waitUntilServing } from './wait-until-serving';
 
 export interface CliDevServerSettings extends DevServerSettings {
@@ -21,6 +22,7 @@ export async function startCliDevServer(settings: CliDevServerSettings): Promise
     // warn keeps a healthy server quiet; what it does print is kept for error messages below.
     '--log-level', 'warn',
     ...searchAttributeCliFlags(),
+    ...dynamicConfigCliFlags(),
     ...(dbFilename ? ['--db-filename', dbFilename] : []),
     ...(headless ? ['--headless'] : ['--ui-port', String(uiPort)]),
   ];

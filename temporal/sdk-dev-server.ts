@@ -1,4 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { dynamicConfigCliFlags } from './server-dynamic-config';
 import { findChildPids } from './child-pids';
 import type { TemporalEndpoint } from './endpoint';
 import type { DevServerSettings } from './dev-server-settings';
@@ -24,6 +25,7 @@ export async function startSdkDevServer(settings: DevServerSettings): Promise<Te
       ...(dbFilename ? { dbFilename } : {}),
       ui: !headless,
       ...(headless ? {} : { uiPort }),
+      extraArgs: dynamicConfigCliFlags(),
     },
   });
   const forgetChildren = findChildPids(['start-dev', String(port)]).map(stopWithParent);

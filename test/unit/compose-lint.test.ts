@@ -17,6 +17,7 @@ import { parseConfig } from '../../config/load';
 import { metricsServerSettings, temporalMetricsAddress } from '../../config/metrics';
 import { demoApp } from '../../demo/ecosystem';
 import { SEARCH_ATTRIBUTES } from '../../signals/search-attributes';
+import { SERVER_DYNAMIC_CONFIG } from '../../temporal/server-dynamic-config';
 import { runTool } from '../helpers/monitoring';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -262,6 +263,15 @@ test('the namespace job registers exactly the search attributes of the contract'
   for (const name of ['worker', 'ingress', 'sentinel', 'temporal-ui']) {
     assert.ok(dependsOn(loadCompose().services[name]!).includes('temporal-namespace'), `${name} waits for the namespace and attributes`);
   }
+});
+
+test('the Temporal server runs with the dynamic config the dev server gets (temporal/server-dynamic-config.ts)', () => {
+  const temporal = loadCompose().services.temporal!;
+  const file = environmentOf(temporal).DYNAMIC_CONFIG_FILE_PATH;
+  const mount = (temporal.volumes ?? []).find((v) => v.split(':')[1] === file);
+  assert.ok(mount, `the file at DYNAMIC_CONFIG_FILE_PATH (${file}) is mounted from the repository`);
+  const shipped = parseYaml(readFileSync(path.join(ROOT, mount.split(':')[0]!), 'utf8')) as Record<string, Array<{ value: unknown }>>;
+  assert.deepEqual(Object.fromEntries(Object.entries(shipped).map(([key, [first]]) => [key, first?.value])), SERVER_DYNAMIC_CONFIG);
 });
 
 test('the ledger has its own database on the stack’s PostgreSQL, created with the credentials the workers use', () => {
