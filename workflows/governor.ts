@@ -36,10 +36,10 @@ function now(): number {
 
 export async function governorWorkflow(input: GovernorInput): Promise<void> {
   const state = new GovernorState(input, now(), workflowInfo().firstExecutionRunId.slice(0, 8));
-  // The loop wakes only once every update of the task has completed, so its timer is always the task's last
-  // command. Woken earlier, the timer landed between a burst's acceptances and completions in an order a
-  // replay does not reproduce: "Update machine does not handle this event: TimerStarted", and the governor
-  // wedged (bench/governor-replay-repro.ts).
+  // The loop moves on only once every update of the task has completed, so the timer it re-arms is always the
+  // task's last command, whether a message or the timer woke it. Before, the timer landed between a burst's
+  // acceptances and completions in an order a replay does not reproduce: "Update machine does not handle this
+  // event: TimerStarted", and the governor wedged (bench/governor-replay-repro.ts).
   const afterHandlers = patched('governor-wakes-after-handlers');
   listenTo(state);
   let shown = '';
@@ -48,11 +48,12 @@ export async function governorWorkflow(input: GovernorInput): Promise<void> {
     (input.continueAsNewAfterEvents !== undefined && workflowInfo().historyLength >= input.continueAsNewAfterEvents);
 
   while (!timeToMove()) {
+    if (afterHandlers) await condition(allHandlersFinished);
     state.tick(now());
     shown = show(state, shown);
     const seen = state.version;
     const wake = state.nextWakeAt(now());
-    const changed = () => (state.version !== seen || timeToMove()) && (!afterHandlers || allHandlersFinished());
+    const changed = () => state.version !== seen || timeToMove();
     // Woken by any message, or when the next lease, maintenance, budget slot or window edge comes due.
     if (wake === null) await condition(changed);
     else await condition(changed, Math.max(1, wake - now()));
