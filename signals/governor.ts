@@ -14,6 +14,8 @@ export function governorWorkflowId(taskQueue: string): string {
   return `governor-${taskQueue}`;
 }
 
+const GOVERNOR_QUEUE_SUFFIX = '-governor';
+
 /**
  * The task queue the governor's workflow tasks go to: one of its own, polled by every incident worker beside
  * the incidents' queue, so that permits are not served behind hundreds of incidents' workflow tasks (in a
@@ -22,7 +24,6 @@ export function governorWorkflowId(taskQueue: string): string {
 export function governorTaskQueue(taskQueue: string): string {
   return taskQueue.endsWith(GOVERNOR_QUEUE_SUFFIX) ? taskQueue : `${taskQueue}${GOVERNOR_QUEUE_SUFFIX}`;
 }
-const GOVERNOR_QUEUE_SUFFIX = '-governor';
 
 export const GOVERNOR_MODES = ['auto', 'observe', 'frozen'] as const;
 export type GovernorMode = (typeof GOVERNOR_MODES)[number];

@@ -34,8 +34,8 @@ export interface IncidentWorker {
 
 export async function createIncidentWorker(opts: IncidentWorkerOptions): Promise<IncidentWorker> {
   const { namespace, taskQueue } = opts.config.temporal;
+  // Bundled once for both Workers, logging where a Worker bundling for itself would: the Temporal runtime's logger.
   const workflowBundle = opts.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: Runtime.instance().logger }));
-  // (bundled once for both Workers, logging where the Worker would: the Temporal runtime's logger)
   const incidents = await Worker.create({
     connection: opts.connection,
     namespace,
