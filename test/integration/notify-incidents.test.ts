@@ -58,6 +58,8 @@ describe('notifications and pages from real incidents', () => {
     await handle.signal(humanSignals.resolve, { operator: 'oncall-amy', rootCause: 'billing provider timeout', fix: 'restarted by hand' });
     const report = await result(handle);
     assert.equal(report.outcome, 'resolved-by-human');
+    // The report goes out from the child workflow the incident hands it to, after the incident has closed.
+    await eventually('the resolve', async () => (rx.pagerduty.requests.length > 1 ? true : undefined), 10_000);
     const bodies = rx.pagerduty.bodies();
     assert.equal(bodies.length, 2, `one trigger and one resolve: ${bodies.map((b) => b.event_action).join(', ')}`);
     assert.equal(bodies[1].event_action, 'resolve');
