@@ -16,6 +16,7 @@ import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { injectFault } from '../demo/faults';
 import type { AlertInput } from '../signals/alert';
+import { eventMs } from '../drills/reliability/common';
 import { awaitIncidentRun, latestRunId, localActivityMarker, result } from '../test/helpers/incidents';
 import { eventually, startTestSystem, waitForHealthy } from '../test/helpers/system';
 import { BENCH_GOVERNOR, quantile, runBench } from './recovery-summary';
@@ -23,11 +24,6 @@ import { BENCH_GOVERNOR, quantile, runBench } from './recovery-summary';
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 const ACTION = 'restartInstances';
-
-function ms(t: HistoryEvent['eventTime']): number {
-  if (!t) return NaN;
-  return Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6);
-}
 
 interface ActivityTimes {
   scheduled: number;
@@ -44,7 +40,7 @@ export function activityTimes(events: HistoryEvent[]): Map<string, ActivityTimes
     if (e.activityTaskScheduledEventAttributes) {
       const type = e.activityTaskScheduledEventAttributes.activityType?.name ?? '?';
       typeOf.set(id, type);
-      if (!out.has(type)) out.set(type, { scheduled: ms(e.eventTime), started: NaN, completed: NaN });
+      if (!out.has(type)) out.set(type, { scheduled: eventMs(e.eventTime), started: NaN, completed: NaN });
     }
     const startedFor = e.activityTaskStartedEventAttributes?.scheduledEventId;
     const completedFor = e.activityTaskCompletedEventAttributes?.scheduledEventId;
@@ -52,7 +48,7 @@ export function activityTimes(events: HistoryEvent[]): Map<string, ActivityTimes
       if (ref === undefined || ref === null) continue;
       const type = typeOf.get(String(ref));
       const t = type ? out.get(type) : undefined;
-      if (t && Number.isNaN(t[field])) t[field] = ms(e.eventTime);
+      if (t && Number.isNaN(t[field])) t[field] = eventMs(e.eventTime);
     }
   }
   return out;
@@ -71,7 +67,7 @@ function timelineUntil(events: HistoryEvent[], from: number, until: number): Arr
   const typeOf = new Map<string, string>();
   const out: Array<[string, number]> = [];
   for (const e of events) {
-    const at = ms(e.eventTime);
+    const at = eventMs(e.eventTime);
     if (at > until) break;
     const scheduled = e.activityTaskScheduledEventAttributes?.activityType?.name;
     if (scheduled) typeOf.set(String(e.eventId), scheduled);
@@ -118,9 +114,9 @@ export function decisionPhases(events: HistoryEvent[], accepted: number, actionT
     .slice(0, Math.max(0, actionScheduledAt))
     .flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
   return {
-    toFirstTaskMs: ms(firstTaskStarted?.eventTime) - accepted,
-    decidingMs: ms(deciding?.eventTime) - ms(firstTaskStarted?.eventTime),
-    dispatchMs: (action?.started ?? NaN) - ms(deciding?.eventTime),
+    toFirstTaskMs: eventMs(firstTaskStarted?.eventTime) - accepted,
+    decidingMs: eventMs(deciding?.eventTime) - eventMs(firstTaskStarted?.eventTime),
+    dispatchMs: (action?.started ?? NaN) - eventMs(deciding?.eventTime),
     activitiesBefore,
   };
 }

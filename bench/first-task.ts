@@ -5,17 +5,13 @@
 // completes, floorWorkflow schedules its activity. Times are the server's (WorkflowTaskStarted → Completed),
 // the two bundles alternate on one dev server, the first 5 of each are warm-up. Numbers, not assertions.
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import type { google } from '@temporalio/proto';
+import { eventMs } from '../drills/reliability/common';
 import { quantile } from './recovery-summary';
 import { workflowBundle } from '../test/helpers/system';
 import { testTemporal, uniqueTaskQueue } from '../test/helpers/temporal';
 
 const RUNS = Number(process.argv[2] ?? 25);
 const WARM_UP = 5;
-
-function millis(t: google.protobuf.ITimestamp | null | undefined): number {
-  return Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
-}
 
 (async () => {
   const temporal = await testTemporal();
@@ -45,7 +41,7 @@ function millis(t: google.protobuf.ITimestamp | null | undefined): number {
       const events = (await handle.fetchHistory()).events ?? [];
       const started = events.find((e) => e.workflowTaskStartedEventAttributes);
       const completed = events.find((e) => e.workflowTaskCompletedEventAttributes);
-      if (i >= WARM_UP) firstTaskMs.get(k.name)!.push(millis(completed?.eventTime) - millis(started?.eventTime));
+      if (i >= WARM_UP) firstTaskMs.get(k.name)!.push(eventMs(completed?.eventTime) - eventMs(started?.eventTime));
     }
   }
   const sorted = (name: string) => [...firstTaskMs.get(name)!].sort((a, b) => a - b);
