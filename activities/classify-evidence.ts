@@ -10,9 +10,15 @@ import { readGovernor } from './governor';
 import { certificates, uncertifiedReason } from '../ledger/certification';
 import type { ActivityDeps } from './deps';
 
-export async function classifyEvidence(deps: ActivityDeps, evidence: Evidence): Promise<Diagnosis> {
+/**
+ * The evidence, and the governor's mode when the incident already knows it: a lease granted while the
+ * evidence was collected says the mode was auto (the governor grants nothing otherwise), so it is not read again.
+ */
+export type ClassifyRequest = Evidence & { governorMode?: AutomationMode };
+
+export async function classifyEvidence(deps: ActivityDeps, { governorMode, ...evidence }: ClassifyRequest): Promise<Diagnosis> {
   const { confidenceThreshold, maxFailedAttempts, catalogFiles } = deps.config.policy;
-  const mode = await modeInForce(deps);
+  const mode = governorMode ?? (await modeInForce(deps));
   // A step the service has no config section for would only be refused: out of the playbook, said in the reasons.
   const diagnosis = configuredPlaybook(
     classify(evidence, { mode, confidenceThreshold, maxFailedAttempts }, catalogFor(catalogFiles)),

@@ -12,6 +12,8 @@ import {
   releasePermitUpdate,
   requestPermitUpdate,
   type GovernorView,
+  type LeaseAnswer,
+  type LeaseRequest,
   type PermitRelease,
   type PermitReleaseResult,
   type PermitRequest,
@@ -57,6 +59,22 @@ async function terminalOnRejection<T>(what: string, call: Promise<T>): Promise<T
 }
 
 /**
+ * This process's calls to the governor still waiting for an answer. A lease is asked from inside an
+ * incident's workflow task (a local activity), which must not wait in a line: past this many, it is not asked.
+ */
+let callsInFlight = 0;
+export const LEASE_ONLY_BELOW_CALLS_IN_FLIGHT = 4;
+
+async function counted<T>(call: () => Promise<T>): Promise<T> {
+  callsInFlight++;
+  try {
+    return await call();
+  } finally {
+    callsInFlight--;
+  }
+}
+
+/**
  * Asks the governor whether this incident may run `action` on `service` now. A retried activity sends the
  * same request id (derived from this activity execution unless the caller gave one), so it is granted once.
  */
@@ -65,19 +83,36 @@ export async function requestActionPermit({ config, logger }: ActivityDeps, req:
   const { workflowExecution, activityId } = ctx.info;
   const request = parsed(permitRequestSchema.safeParse(req), 'permit request');
   const requestId = request.requestId ?? `${workflowExecution?.workflowId ?? request.incidentWorkflowId}/${workflowExecution?.runId ?? ''}/${activityId}`;
-  const verdict = await withGovernor(ctx.client, config, (handle) =>
-    terminalOnRejection('requestPermit', handle.executeUpdate(requestPermitUpdate, { args: [{ ...request, requestId }], updateId: `permit:${requestId}` })),
+  const verdict = await counted(() =>
+    withGovernor(ctx.client, config, (handle) =>
+      terminalOnRejection('requestPermit', handle.executeUpdate(requestPermitUpdate, { args: [{ ...request, requestId }], updateId: `permit:${requestId}` })),
+    ),
   );
-  logger.info({ service: request.service, incidentId: request.incidentId, action: request.action, verdict }, 'permit');
+  logger.info({ service: request.service, incidentId: request.incidentId, action: request.action ?? null, lease: request.lease ?? false, verdict }, 'permit');
   return verdict;
+}
+
+/**
+ * A lease for an incident that is still diagnosing (every bound but the blast radius, which the incident
+ * applies once it has chosen its action), asked beside the evidence so that the decision does not wait
+ * for a permit afterwards. Not asked while this process already waits on the governor: the incident then
+ * asks for a permit in line, as an ordinary activity.
+ */
+export async function requestActionLease(deps: ActivityDeps, req: LeaseRequest): Promise<LeaseAnswer> {
+  if (callsInFlight >= LEASE_ONLY_BELOW_CALLS_IN_FLIGHT) {
+    return { verdict: 'not-asked', reason: `this worker has ${callsInFlight} calls to the governor waiting; the permit is asked in line instead` };
+  }
+  return requestActionPermit(deps, { ...req, lease: true, takesOutOfService: 0 });
 }
 
 /** Hands the permit back with what came of it; releasing twice is harmless. */
 export async function releaseActionPermit({ config, logger }: ActivityDeps, req: PermitRelease): Promise<PermitReleaseResult> {
   const ctx = Context.current();
   const release = parsed(permitReleaseSchema.safeParse(req), 'permit release');
-  const result = await withGovernor(ctx.client, config, (handle) =>
-    terminalOnRejection('releasePermit', handle.executeUpdate(releasePermitUpdate, { args: [release], updateId: `release:${release.permitId}` })),
+  const result = await counted(() =>
+    withGovernor(ctx.client, config, (handle) =>
+      terminalOnRejection('releasePermit', handle.executeUpdate(releasePermitUpdate, { args: [release], updateId: `release:${release.permitId}` })),
+    ),
   );
   logger.info({ permitId: release.permitId, outcome: release.outcome, result }, 'permit released');
   return result;
@@ -85,5 +120,5 @@ export async function releaseActionPermit({ config, logger }: ActivityDeps, req:
 
 /** The governor's state as `zt governor` shows it: mode, maintenance, budgets, leases, breakers, audit. */
 export async function readGovernor({ config }: ActivityDeps): Promise<GovernorView> {
-  return withGovernor(Context.current().client, config, (handle) => handle.query(governorStateQuery));
+  return counted(() => withGovernor(Context.current().client, config, (handle) => handle.query(governorStateQuery)));
 }

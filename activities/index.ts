@@ -1,10 +1,10 @@
 // Every side effect of an incident, bound to its dependencies. Each activity's name says what it does.
 import { collectEvidence } from './collect-evidence';
-import { classifyEvidence } from './classify-evidence';
+import { classifyEvidence, type ClassifyRequest } from './classify-evidence';
 import { restartInstances } from './restart-instances';
 import { verifyRecovery } from './verify-recovery';
 import { notifyResolved, pageHumans, publishReport, resolvePage } from './report';
-import { readGovernor, releaseActionPermit, requestActionPermit } from './governor';
+import { readGovernor, releaseActionPermit, requestActionLease, requestActionPermit } from './governor';
 import { cleanLogs, restoreFiles } from './actions/disk';
 import { flushCache, restoreCacheKeys } from './actions/cache';
 import { rollbackDeploy, rollForwardDeploy } from './actions/deploy';
@@ -16,15 +16,14 @@ import { recordInLedger, type LedgerEntryInput } from './ledger';
 import type { ActivityDeps } from './deps';
 import type { EvidenceRequest, RestartRequest, VerifyRequest } from './types';
 import type { PageContext, PageResolveRequest } from '../notify/types';
-import type { Evidence } from '../policy/types';
 import type { IncidentReport } from '../signals/incident';
-import type { PermitRelease, PermitRequest } from '../signals/governor';
+import type { LeaseRequest, PermitRelease, PermitRequest } from '../signals/governor';
 import type { ActionRequest, UndoRequest } from '../signals/actions';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     collectEvidence: (req: EvidenceRequest) => collectEvidence(deps, req),
-    classifyEvidence: (evidence: Evidence) => classifyEvidence(deps, evidence),
+    classifyEvidence: (req: ClassifyRequest) => classifyEvidence(deps, req),
     restartInstances: (req: RestartRequest) => restartInstances(deps, req),
     verifyRecovery: (req: VerifyRequest) => verifyRecovery(deps, req),
     // Notify, not wake: a page only on escalation (resolved when the incident closes), a message when it healed itself.
@@ -37,6 +36,7 @@ export function createActivities(deps: ActivityDeps) {
     estimateUserImpact: (req: ImpactRequest) => estimateUserImpactOf(deps, req),
     proposeSignature: (req: ProposalRequest) => proposeSignatureFromResolution(deps, req),
     requestActionPermit: (req: PermitRequest) => requestActionPermit(deps, req),
+    requestActionLease: (req: LeaseRequest) => requestActionLease(deps, req),
     releaseActionPermit: (req: PermitRelease) => releaseActionPermit(deps, req),
     readGovernor: () => readGovernor(deps),
     // The approved actions beyond restart (activities/actions/), each with the undo it records.

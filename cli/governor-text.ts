@@ -82,7 +82,7 @@ export function governorText(v: GovernorView): string {
       x.service,
       maintenanceCell(x.maintenance),
       `${x.budget.used}/${x.budget.limit}`,
-      x.lease ? `${x.lease.incidentId} ${x.lease.action} until ${shortTime(x.lease.expiresAt)}` : '-',
+      x.lease ? `${x.lease.incidentId} ${x.lease.action ?? 'diagnosing'} until ${shortTime(x.lease.expiresAt)}` : '-',
       breakerCell(x.breaker),
     ]),
   );

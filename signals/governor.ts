@@ -133,19 +133,30 @@ export const permitRequestSchema = z.object({
   incidentWorkflowId: z.string().min(1).max(400),
   incidentId: z.string().min(1).max(100),
   service,
-  action: z.enum(ACTION_NAMES),
+  /** The action to run; absent on a lease, asked before the diagnosis has chosen one. */
+  action: z.enum(ACTION_NAMES).optional(),
+  /**
+   * A lease asked while diagnosing: every bound but the blast radius is checked now; the incident checks the
+   * action it then chooses against the maxInstanceShare granted, and hands an unused lease back (`unused`).
+   */
+  lease: z.literal(true).optional(),
   /** Instances the action takes out of service at once (a rolling reload: 1; a cache flush: 0). */
   takesOutOfService: z.number().int().min(0).max(1024),
   /** Instances the service runs now. */
   instances: z.number().int().min(1).max(1024),
   /** Idempotency key: the same request asked twice is granted once. The activity fills it in. */
   requestId: z.string().min(1).max(400).optional(),
-});
+}).refine((r) => r.lease === true || r.action !== undefined, { message: 'action is required unless lease is true', path: ['action'] });
 export type PermitRequest = z.input<typeof permitRequestSchema>;
+/** A lease is asked for before the action is chosen: the incident and service, and the instances it runs. */
+export type LeaseRequest = Omit<PermitRequest, 'action' | 'lease' | 'takesOutOfService'>;
 
 export type PermitVerdict =
-  /** maxOutOfService: the blast-radius bound the action must keep to (absent on permits granted before it existed). */
-  | { verdict: 'granted'; permitId: string; reason: string; leaseExpiresAt: string; maxOutOfService?: number }
+  /**
+   * maxOutOfService: the blast-radius bound the action must keep to (absent on permits granted before it
+   * existed, and on leases). maxInstanceShare: on a lease, the share the action chosen later must keep to.
+   */
+  | { verdict: 'granted'; permitId: string; reason: string; leaseExpiresAt: string; maxOutOfService?: number; maxInstanceShare?: number }
   /**
    * observe: mode observe or the service is in maintenance; record the plan, take no action.
    * escalate: frozen, budget spent, breaker open, blast radius exceeded, unknown service; hand to a human.
@@ -153,13 +164,22 @@ export type PermitVerdict =
    */
   | { verdict: 'observe' | 'escalate' | 'wait'; reason: string; retryAfterMs?: number };
 
-export const PERMIT_OUTCOMES = ['verified', 'failed', 'not-performed'] as const;
+/** The answer to a lease asked for while diagnosing: the governor's verdict, or not-asked when this worker's calls to it are backed up. */
+export type LeaseAnswer = PermitVerdict | { verdict: 'not-asked'; reason: string };
+
+/** `unused`: a lease no action was taken under; its budget slot is given back. */
+export const PERMIT_OUTCOMES = ['verified', 'failed', 'not-performed', 'unused'] as const;
 export type PermitOutcome = (typeof PERMIT_OUTCOMES)[number];
 
 export const permitReleaseSchema = z.object({
   permitId: z.string().min(1).max(100),
-  /** verified counts towards the service's breaker; every granted permit already counted towards its budget. */
+  /**
+   * verified counts towards the service's breaker; every granted permit already counted towards its budget,
+   * but a lease released `unused`.
+   */
   outcome: z.enum(PERMIT_OUTCOMES),
+  /** The action taken under a lease, for the governor's records. */
+  action: z.enum(ACTION_NAMES).optional(),
 });
 export type PermitRelease = z.infer<typeof permitReleaseSchema>;
 
@@ -203,7 +223,8 @@ export interface PermitDecision {
   at: string;
   service: string;
   incidentId: string;
-  action: ActionName;
+  /** null: a lease, asked before the action was chosen. */
+  action: ActionName | null;
   verdict: PermitVerdict['verdict'];
   permitId?: string;
   reason: string;
@@ -213,7 +234,8 @@ export interface LeaseView {
   incidentWorkflowId: string;
   incidentId: string;
   permitId: string;
-  action: ActionName;
+  /** null: a lease whose incident is still diagnosing. */
+  action: ActionName | null;
   grantedAt: string;
   expiresAt: string;
 }

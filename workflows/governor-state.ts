@@ -44,7 +44,8 @@ interface Lease {
   incidentWorkflowId: string;
   incidentId: string;
   permitId: string;
-  action: ActionName;
+  /** null: a lease asked while diagnosing; the incident has not said what it will do under it. */
+  action: ActionName | null;
   requestId: string | null;
   grantedAt: number;
   expiresAt: number;
@@ -55,6 +56,8 @@ interface PermitRecord {
   service: string;
   incidentId: string;
   outcome: PermitOutcome | null;
+  /** When it was granted: a lease handed back unused gives this budget slot back (absent on older records). */
+  grantedAt?: number;
 }
 
 interface ServiceState {
@@ -118,6 +121,8 @@ const boundText = (name: BoundName, value: number) => (name !== 'windowMs' ? Str
 const SHADOWED_SETTINGS = ['actionsPerHour', 'maxInstanceShare', 'breaker', 'services'];
 
 const iso = (t: number) => new Date(t).toISOString();
+/** A lease's action before the incident has chosen one. */
+const actionText = (action: ActionName | null) => action ?? 'any action (diagnosing)';
 const said = (reason?: string) => (reason ? `: ${reason}` : '');
 
 /** "hour", "2 hours", "30 min", "90 s": for reasons a human reads. */
@@ -191,7 +196,7 @@ export class GovernorState {
       if (st.lease && st.lease.expiresAt <= now) {
         const l = st.lease;
         st.lease = null;
-        this.audit(now, 'governor', 'lease-expired', `lease of ${name} held by ${l.incidentId} (${l.permitId}, ${l.action}) expired unreleased; the service is free`, true, name);
+        this.audit(now, 'governor', 'lease-expired', `lease of ${name} held by ${l.incidentId} (${l.permitId}, ${actionText(l.action)}) expired unreleased; the service is free`, true, name);
       }
       if (st.maintenance && st.maintenance.until <= now) {
         const m = st.maintenance;
@@ -378,7 +383,7 @@ export class GovernorState {
       at: iso(now),
       service: req.service,
       incidentId: req.incidentId,
-      action: req.action,
+      action: req.action ?? null,
       verdict: verdict.verdict,
       ...(verdict.verdict === 'granted' ? { permitId: verdict.permitId } : {}),
       reason: verdict.reason,
@@ -388,7 +393,7 @@ export class GovernorState {
     return verdict;
   }
 
-  releasePermit({ permitId, outcome }: PermitRelease, now: number): PermitReleaseResult {
+  releasePermit({ permitId, outcome, action }: PermitRelease, now: number): PermitReleaseResult {
     this.tick(now);
     const record = this.s.permits.find((p) => p.permitId === permitId);
     if (!record) return { released: false, summary: `unknown permit ${permitId}`, breakerOpened: false };
@@ -397,6 +402,7 @@ export class GovernorState {
     const st = this.service(record.service);
     const heldLease = st.lease?.permitId === permitId;
     if (heldLease) st.lease = null;
+    const refunded = outcome === 'unused' && this.refund(st, record);
     let breakerOpened = false;
     if (outcome === 'verified') {
       const b = this.bounds(record.service);
@@ -410,17 +416,31 @@ export class GovernorState {
     }
     this.version++;
     const freed = heldLease ? `; ${record.service} is free` : '';
-    return { released: true, summary: `released ${permitId} of ${record.incidentId} (${outcome})${freed}`, breakerOpened };
+    const under = action ? `, ${action}` : '';
+    const slot = refunded ? '; its budget slot is given back' : '';
+    return { released: true, summary: `released ${permitId} of ${record.incidentId} (${outcome}${under})${freed}${slot}`, breakerOpened };
+  }
+
+  /** A lease no action was taken under gives its budget slot back: it was a reservation, not an action. */
+  private refund(st: ServiceState, record: PermitRecord): boolean {
+    const at = record.grantedAt === undefined ? -1 : st.grants.indexOf(record.grantedAt);
+    if (at < 0) return false;
+    st.grants.splice(at, 1);
+    return true;
   }
 
   private decide(req: PermitRequest, now: number): PermitVerdict {
-    const { service, action } = req;
+    const { service } = req;
+    const action = actionText(req.action ?? null);
     if (!this.knows(service)) {
       return { verdict: 'escalate', reason: `unknown service "${service}" (configured: ${this.s.settings.knownServices.join(', ')})` };
     }
     const st = this.peek(service);
     // The same request asked again (a retried activity): the same answer, counted once.
-    if (req.requestId && st?.lease?.requestId === req.requestId) return this.granted(st.lease, undefined, 'already granted to this request');
+    if (req.requestId && st?.lease?.requestId === req.requestId) {
+      const again = this.granted(st.lease, undefined, 'already granted to this request');
+      return st.lease.action === null ? { ...again, maxInstanceShare: this.bounds(service).maxInstanceShare } : again;
+    }
 
     const m = this.s.mode;
     if (m.mode === 'frozen') {
@@ -438,7 +458,10 @@ export class GovernorState {
       return { verdict: 'escalate', reason: `${st.breaker.reason} (breaker open since ${iso(st.breaker.openedAt)}; \`zt breaker reset ${service}\` closes it)` };
     }
     const b = this.bounds(service);
-    const radius = checkBlastRadius({ takesOutOfService: req.takesOutOfService, instances: req.instances, maxInstanceShare: b.maxInstanceShare });
+    // A lease's action is not chosen yet: the incident applies this same rule to it, with the share granted.
+    const radius = req.lease
+      ? checkBlastRadius({ takesOutOfService: 0, instances: req.instances, maxInstanceShare: b.maxInstanceShare })
+      : checkBlastRadius({ takesOutOfService: req.takesOutOfService, instances: req.instances, maxInstanceShare: b.maxInstanceShare });
     if (!radius.allowed) return { verdict: 'escalate', reason: `${radius.reason}; ${action} on ${service} needs a human` };
     const grants = st?.grants ?? [];
     if (grants.length >= b.actionsPerHour) {
@@ -455,7 +478,7 @@ export class GovernorState {
     if (lease && lease.incidentWorkflowId !== req.incidentWorkflowId) {
       return {
         verdict: 'wait',
-        reason: `${service} is being remediated by ${lease.incidentId} (${lease.action}, ${lease.permitId}); one acting incident per service, lease until ${iso(lease.expiresAt)}`,
+        reason: `${service} is being remediated by ${lease.incidentId} (${actionText(lease.action)}, ${lease.permitId}); one acting incident per service, lease until ${iso(lease.expiresAt)}`,
         retryAfterMs: Math.max(1, Math.min(MAX_WAIT_MS, lease.expiresAt - now)),
       };
     }
@@ -464,30 +487,42 @@ export class GovernorState {
 
   private grant(req: PermitRequest, b: Bounds, now: number, radiusLimit: number, held: Lease | null): PermitVerdict {
     const st = this.service(req.service);
+    // Re-entering over a lease it never said it used (its answer was lost, say): that one gives its slot back.
+    const superseded = held && held.action === null ? this.s.permits.find((p) => p.permitId === held.permitId && p.outcome === null) : undefined;
+    if (superseded) {
+      superseded.outcome = 'unused';
+      this.refund(st, superseded);
+    }
     const permitId = `${this.permitPrefix}-${++this.s.permitSeq}`;
     const lease: Lease = {
       incidentWorkflowId: req.incidentWorkflowId,
       incidentId: req.incidentId,
       permitId,
-      action: req.action,
+      action: req.lease ? null : (req.action ?? null),
       requestId: req.requestId ?? null,
       grantedAt: now,
       expiresAt: now + this.s.settings.leaseTtlMs,
     };
     st.lease = lease;
     st.grants.push(now);
-    this.s.permits.push({ permitId, service: req.service, incidentId: req.incidentId, outcome: null });
+    this.s.permits.push({ permitId, service: req.service, incidentId: req.incidentId, outcome: null, ...(req.lease ? { grantedAt: now } : {}) });
     if (this.s.permits.length > PERMIT_LIMIT) this.s.permits.splice(0, this.s.permits.length - PERMIT_LIMIT);
-    const reentry = held ? `, re-entering the lease it held (${held.permitId})` : '';
+    const reentry = held ? `, re-entering the lease it held (${held.permitId}${superseded ? ', unused' : ''})` : '';
+    const budget = `action ${st.grants.length} of ${b.actionsPerHour} this hour`;
+    if (req.lease) {
+      return {
+        ...this.granted(lease, undefined, `a lease to ${req.incidentId} while it diagnoses ${req.service}${reentry}: ${budget}; its action may take at most ${Math.round(b.maxInstanceShare * 100)}% of the instances out at once`),
+        maxInstanceShare: b.maxInstanceShare,
+      };
+    }
     return this.granted(
       lease,
       radiusLimit,
-      `${req.action} on ${req.service} for ${req.incidentId}${reentry}: action ${st.grants.length} of ${b.actionsPerHour} this hour, ` +
-        `${req.takesOutOfService} of ${req.instances} instance(s) out at once (bound ${radiusLimit})`,
+      `${req.action} on ${req.service} for ${req.incidentId}${reentry}: ${budget}, ` + `${req.takesOutOfService} of ${req.instances} instance(s) out at once (bound ${radiusLimit})`,
     );
   }
 
-  private granted(lease: Lease, maxOutOfService: number | undefined, reason: string): PermitVerdict {
+  private granted(lease: Lease, maxOutOfService: number | undefined, reason: string): PermitVerdict & { verdict: 'granted' } {
     return {
       verdict: 'granted',
       permitId: lease.permitId,

@@ -92,7 +92,7 @@ function show(state: GovernorState, shown: string): string {
     ...v.services.map((s) =>
       [
         `**${s.service}**: ${s.budget.used}/${s.budget.limit} actions this hour`,
-        s.lease ? `lease ${s.lease.incidentId} (${s.lease.action})` : '',
+        s.lease ? `lease ${s.lease.incidentId} (${s.lease.action ?? 'diagnosing'})` : '',
         s.maintenance ? `maintenance until ${s.maintenance.until}` : '',
         s.breaker.open ? 'breaker **open**' : '',
         runtimeLimitsText(s.limits),

@@ -15,6 +15,9 @@ import type {
 import { classOfAlert } from '../policy/alert-classes';
 import type { ActionName, AlertWitness, Diagnosis, Evidence, IncidentClass } from '../policy/types';
 import type { HumanResolution, TrafficSample } from '../signals/incident';
+import type { PermitVerdict } from '../signals/governor';
+
+export type GrantedPermit = Extract<PermitVerdict, { verdict: 'granted' }>;
 
 /** Why automation may not take its next step right now; null means it may. */
 export type Hold = 'closed' | 'reverting' | 'escalated' | 'human-control' | 'paused' | 'awaiting-approval';
@@ -78,6 +81,10 @@ export class IncidentState {
   lastEvidence: Evidence | null = null;
   /** Rounds spent waiting for another incident to finish acting on the same service. */
   governorWaits = 0;
+  /** Newer runs: the governor's lease is asked beside a witnessed failure's evidence (patch lease-while-diagnosing). */
+  leasesWhileDiagnosing = false;
+  /** A lease granted while diagnosing and not yet used or handed back: the action chosen is checked against it. */
+  lease: GrantedPermit | null = null;
   /**
    * Incidents started before this behaviour showed escalation only once the step in flight finished; the
    * phase is a search attribute, so their histories must replay with the old timing (see openIncident).

@@ -34,10 +34,11 @@ import type { ActionName, Diagnosis } from '../policy/types';
 import type { PermitOutcome, PermitVerdict } from '../signals/governor';
 import { isExcludedAction, type AutomaticAction } from '../policy/actions';
 import { afterRecoveryMs, runAction, runUndo } from './action-dispatch';
+import { checkBlastRadius } from './blast-radius';
 import { decide, type Decision } from './gate';
 import { undoAfterRecoveryWorkflow } from './undo-after-recovery';
 import { reportDeliveryWorkflow } from './report-delivery';
-import { IncidentState } from './incident-state';
+import { IncidentState, type GrantedPermit } from './incident-state';
 
 // Retries absorb transient infrastructure errors (a PM2 socket hiccup); they are not recovery attempts.
 const transient: RetryPolicy = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 5 };
@@ -56,6 +57,12 @@ const diagnoseLocally = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
   localRetryThreshold: '5s',
   retry: { ...transient, nonRetryableErrorTypes: terminal },
+});
+// The lease asked beside a witnessed failure's evidence, inside the incident's first workflow task: once and
+// briefly. Any failure only means the permit is asked in line afterwards, as before leases existed.
+const leaseLocally = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '2s',
+  retry: { maximumAttempts: 1 },
 });
 // Heartbeats let a dead worker's action be retried elsewhere in seconds; idempotency keys make that safe.
 const change = proxyActivities<Activities>({
@@ -124,6 +131,7 @@ function openIncident(input: IncidentInput): IncidentState {
   incident.reportsFully = patched('report-impact-timings-and-learning');
   incident.actsBeforeTrafficBaseline = patched('act-before-traffic-baseline');
   incident.diagnosesLocally = patched('diagnose-locally-when-witnessed');
+  incident.leasesWhileDiagnosing = patched('lease-while-diagnosing');
   return incident;
 }
 
@@ -154,6 +162,7 @@ async function diagnose(incident: IncidentState): Promise<Diagnosis> {
     incident.trafficBaseline = measureTrafficAtOpen(incident);
     incident.trafficBaseline.catch(() => undefined); // awaited by the report; a cancellation must not surface here first
   }
+  const leased = leasing(incident) ? askForLease(incident) : Promise.resolve(false);
   const [evidence] = await Promise.all([
     diagnosing(incident).collectEvidence.executeWithOptions(
       { summary: `Collect evidence for ${incident.service}: PM2 state, health probes and error logs of every instance` },
@@ -161,10 +170,12 @@ async function diagnose(incident: IncidentState): Promise<Diagnosis> {
     ),
     incident.actsBeforeTrafficBaseline ? undefined : incident.trafficBaseline,
   ]);
+  // A granted lease says the governor's mode is auto: classification need not read it again.
+  const governorMode = (await leased) ? ({ governorMode: 'auto' } as const) : {};
   const diagnosis = await diagnosing(incident).classifyEvidence.executeWithOptions(
     { summary: `Classify ${incident.service}: match the evidence against the signature catalog` },
     // Alerts that arrived while the evidence was being collected count too (a storm's second instance).
-    [{ ...evidence, alerts: incident.alertFacts() }],
+    [{ ...evidence, alerts: incident.alertFacts(), ...governorMode }],
   );
   incident.recordCapacity(evidence);
   incident.recordDiagnosis(diagnosis);
@@ -173,6 +184,7 @@ async function diagnose(incident: IncidentState): Promise<Diagnosis> {
 }
 
 async function carryOut(incident: IncidentState, decision: Decision): Promise<void> {
+  if (decision.kind !== 'act') await returnUnusedLease(incident);
   switch (decision.kind) {
     case 'escalate':
       return escalate(incident, decision.reason);
@@ -197,7 +209,7 @@ async function carryOut(incident: IncidentState, decision: Decision): Promise<vo
 async function remediate(incident: IncidentState, action: ActionName, reason: string): Promise<void> {
   incident.note('decided', `Decided: ${reason}.`);
   if (!(await stepBoundary(incident))) return;
-  const permit = incident.governed ? await askGovernor(incident, action) : null;
+  const permit = incident.governed ? await permitFor(incident, action) : null;
   if (permit && permit.verdict !== 'granted') return heedGovernor(incident, action, permit);
   const permitId = permit?.verdict === 'granted' ? permit.permitId : null;
   // The governor's blast-radius bound travels with the action, which must keep to it.
@@ -208,16 +220,16 @@ async function remediate(incident: IncidentState, action: ActionName, reason: st
     incident.note('attempt-failed', `Attempt ${incident.attempts} could not act (${incident.failedAttempts} failed so far): ${record.error}`);
     // A refusal changed nothing and would be refused again (a precondition or a bound does not hold): hand over now.
     if (record.refused && incident.refusalsEscalate) {
-      await releasePermit(incident, permitId, 'not-performed');
+      await releasePermit(incident, permitId, 'not-performed', action);
       return escalate(incident, `${action} was refused and nothing was changed; trying again cannot help: ${record.error}`);
     }
-    return releasePermit(incident, permitId, 'failed');
+    return releasePermit(incident, permitId, 'failed', action);
   }
-  if (!(await stepBoundary(incident))) return releasePermit(incident, permitId, 'not-performed');
+  if (!(await stepBoundary(incident))) return releasePermit(incident, permitId, 'not-performed', action);
   const verdict = await verify(incident, record.pmIds);
   record.verified = verdict.healthy;
   record.verification = verdict.summary;
-  await releasePermit(incident, permitId, verdict.healthy ? 'verified' : 'failed');
+  await releasePermit(incident, permitId, verdict.healthy ? 'verified' : 'failed', action);
   if (verdict.healthy) {
     incident.close('auto-resolved', `Resolved automatically by ${action}; verified: ${verdict.summary}`);
     await scheduleUndosAfterRecovery(incident);
@@ -225,6 +237,74 @@ async function remediate(incident: IncidentState, action: ActionName, reason: st
   }
   incident.failedAttempts++;
   incident.note('attempt-failed', `Attempt ${incident.attempts} failed verification (${incident.failedAttempts} failed so far): ${verdict.summary}`);
+}
+
+/** The lease granted while diagnosing, if the action keeps to it; otherwise the governor is asked now. */
+async function permitFor(incident: IncidentState, action: ActionName): Promise<PermitVerdict> {
+  const lease = incident.lease;
+  incident.lease = null;
+  if (!lease) return askGovernor(incident, action);
+  if (Date.now() >= Date.parse(lease.leaseExpiresAt)) {
+    await releasePermit(incident, lease.permitId, 'unused');
+    return askGovernor(incident, action);
+  }
+  return confirmLease(incident, action, lease);
+}
+
+/**
+ * Whether the action chosen keeps to the lease: the blast radius, with the governor's share and the
+ * instances the evidence found (the governor checked every other bound when it granted the lease, and one
+ * acting incident per service means nothing could spend this service's budget since).
+ */
+async function confirmLease(incident: IncidentState, action: ActionName, lease: GrantedPermit): Promise<PermitVerdict> {
+  const takesOutOfService = outOfServiceBy(incident, action);
+  const instances = Math.max(1, incident.instanceCount);
+  const radius = checkBlastRadius({ takesOutOfService, instances, maxInstanceShare: lease.maxInstanceShare ?? 1 });
+  if (!radius.allowed) {
+    await releasePermit(incident, lease.permitId, 'unused');
+    const verdict: PermitVerdict = { verdict: 'escalate', reason: `${radius.reason}; ${action} on ${incident.service} needs a human` };
+    incident.note('permit', `Governor: ${verdict.verdict} — ${verdict.reason}`);
+    return verdict;
+  }
+  incident.note(
+    'permit',
+    `Governor: granted — ${action} under the lease ${lease.permitId} granted while diagnosing: ${takesOutOfService} of ${instances} instance(s) out at once (bound ${radius.limit}); lease until ${lease.leaseExpiresAt}`,
+  );
+  return { ...lease, maxOutOfService: radius.limit };
+}
+
+/** Newer runs ask for a lease beside the evidence of a witnessed failure, the quick first look. */
+function leasing(incident: IncidentState): boolean {
+  return incident.leasesWhileDiagnosing && incident.governed && diagnosing(incident) === diagnoseLocally;
+}
+
+/** Asks the governor for a lease while the evidence is collected; true when it was granted. */
+async function askForLease(incident: IncidentState): Promise<boolean> {
+  let answer;
+  try {
+    answer = await leaseLocally.requestActionLease.executeWithOptions(
+      { summary: `Ask the governor for a lease on ${incident.service} while diagnosing` },
+      [{ incidentWorkflowId: incident.workflowId, incidentId: incident.incidentId, service: incident.service, instances: Math.max(1, incident.instanceCount) }],
+    );
+  } catch (err) {
+    // No lease: the permit is asked in line once the action is chosen.
+    if (!(err instanceof ActivityFailure)) throw err;
+    answer = { verdict: 'not-asked', reason: `the lease could not be asked: ${err.cause?.message ?? err.message}` } as const;
+  }
+  if (answer.verdict !== 'granted') {
+    incident.note('lease', `No lease while diagnosing (${answer.verdict}: ${answer.reason}); the governor is asked once the action is chosen.`);
+    return false;
+  }
+  incident.lease = answer;
+  incident.note('permit', `Governor: ${answer.reason}`);
+  return true;
+}
+
+/** A lease no action was taken under goes back, with its budget slot. */
+async function returnUnusedLease(incident: IncidentState): Promise<void> {
+  const lease = incident.lease;
+  incident.lease = null;
+  if (lease) await releasePermit(incident, lease.permitId, 'unused');
 }
 
 /** Budget, blast radius, mode, maintenance, breaker and one acting incident per service: the governor decides. */
@@ -295,12 +375,12 @@ async function observeOnly(incident: IncidentState, action: ActionName, reason: 
   return escalate(incident, reason);
 }
 
-async function releasePermit(incident: IncidentState, permitId: string | null, outcome: PermitOutcome): Promise<void> {
+async function releasePermit(incident: IncidentState, permitId: string | null, outcome: PermitOutcome, action?: ActionName): Promise<void> {
   if (permitId === null) return;
   let result;
   try {
     result = await tell.releaseActionPermit.executeWithOptions({ summary: `Return the governor's permit for ${incident.service}: ${outcome}` }, [
-      { permitId, outcome },
+      { permitId, outcome, ...(action ? { action } : {}) },
     ]);
   } catch (err) {
     // The lease runs out by itself (governor.leaseTtlMs); a permit that could not be returned never fails the incident.
@@ -456,6 +536,7 @@ async function scheduleUndosAfterRecovery(incident: IncidentState): Promise<void
 }
 
 async function report(incident: IncidentState): Promise<IncidentReport> {
+  await returnUnusedLease(incident); // an incident closed by a human while holding one
   publish(incident);
   const result = incident.report();
   if (incident.reportsFully) await completeReport(incident, result);

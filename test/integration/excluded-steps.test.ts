@@ -77,7 +77,10 @@ describe('an excluded playbook step and the operator allowlist, on the real syst
     assert.equal(held.actions.length, 0);
     assert.ok((await handle.query(timelineQuery)).some((e) => e.kind === 'handed-over' && e.operator === 'dana'));
     const summaries = await activitySummaries(handle);
-    assert.ok(!summaries.some((s) => /^pm2-(restart|reload)|^Ask the governor/.test(s)), summaries.join(' | '));
+    assert.ok(!summaries.some((s) => /^pm2-(restart|reload)|^Ask the governor for a permit/.test(s)), summaries.join(' | '));
+    // The lease asked while diagnosing went back unused, its budget slot with it.
+    const leases = summaries.filter((s) => s.startsWith('Ask the governor for a lease')).length;
+    assert.equal(summaries.filter((s) => /^Return the governor's permit .*: unused$/.test(s)).length, leases, summaries.join(' | '));
     assert.equal((await sys.pm2.listApp(sys.service)).find((p) => p.instance === 1)!.restarts, restartsBefore, 'PM2 restarted nothing');
 
     await handle.signal(humanSignals.resolve, { operator: 'dana', rootCause: 'stale rows blocked the event loop', fix: 'deleted them by hand' });

@@ -43,11 +43,10 @@ describe('incident lifecycle on real Temporal and PM2', () => {
     await waitForHealthy(sys.basePort, 2, 5_000);
 
     const summaries = await activitySummaries(handle);
-    assert.deepEqual(
-      summaries.map((s) => s.split(' ')[0]),
-      ['Measure', 'Collect', 'Classify', 'Ask', 'pm2-restart', 'Verify', 'Return', 'Estimate', 'Report'],
-      `activity summaries: ${summaries.join(' | ')}`,
-    );
+    // The governor's lease is asked beside the evidence (either may finish first), then classification, then the restart.
+    const steps = summaries.map((s) => s.split(' ')[0]);
+    assert.deepEqual([steps[0], ...steps.slice(1, 3).sort(), ...steps.slice(3)], ['Measure', 'Ask', 'Collect', 'Classify', 'pm2-restart', 'Verify', 'Return', 'Estimate', 'Report'], `activity summaries: ${summaries.join(' | ')}`);
+    assert.ok(summaries.some((s) => s.startsWith(`Ask the governor for a lease on ${sys.service} while diagnosing`)), summaries.join(' | '));
     assert.ok(summaries.every((s) => s.length > 20), 'every activity has a readable summary');
     const described = await handle.describe();
     assert.match((await described.staticSummary()) ?? '', new RegExp(`^${sys.service}: `));

@@ -93,7 +93,7 @@ describe('the Temporal Web UI tells an incident’s story', () => {
       }
 
       // Open it; the timeline shows each step as "activityType • summary" — diagnosis' local activities
-      // (evidence, classification) by their type alone; their summaries are in User Metadata below.
+      // (evidence, the governor's lease, classification) by their type alone; their summaries are in User Metadata below.
       await row.first().click();
       await page.waitForURL(new RegExp(`/workflows/${reEscape(workflowId)}/${runId}/history`));
       await page.getByTestId('workflow-id-heading').filter({ hasText: workflowId }).waitFor();
@@ -101,7 +101,7 @@ describe('the Temporal Web UI tells an incident’s story', () => {
       const steps: Array<string | RegExp> = [
         /^collectEvidence$/,
         /^classifyEvidence$/,
-        /^requestActionPermit • Ask the governor for a permit/,
+        /^requestActionLease$/,
         `restartInstances • pm2-restart ${sys.service} pm_id 1`,
         `verifyRecovery • Verify ${sys.service}: health restored`,
         `publishReport • Report ${report.incidentId}: auto-resolved, deadlock`,

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, parseConfig } from '../../config/load';
 import { governorSettingsFrom } from '../../signals/governor-client';
-import { governorSettingsSchema, type GovernorMode, type PermitRequest, type PermitVerdict } from '../../signals/governor';
+import { governorSettingsSchema, permitReleaseSchema, permitRequestSchema, type GovernorMode, type PermitRequest, type PermitVerdict } from '../../signals/governor';
 import { AUDIT_LIMIT, GovernorState, spanText } from '../../workflows/governor-state';
 import { checkBlastRadius, maxOutOfService } from '../../workflows/blast-radius';
 import { activeWindow, nextWindowBoundary } from '../../workflows/maintenance-windows';
@@ -213,6 +213,82 @@ describe('GovernorState', () => {
       });
       assert.equal(serviceView(g, T0).breaker.remediations, 1, 'counted once');
       assert.equal(g.releasePermit({ permitId: 'nope-1', outcome: 'failed' }, T0).released, false);
+    });
+  });
+
+  describe('a lease while diagnosing', () => {
+    const L: PermitRequest = { incidentWorkflowId: A.incidentWorkflowId, incidentId: 'INC-A', service: 'api', lease: true, takesOutOfService: 0, instances: 1 };
+
+    test('granted with the share the action must keep to, counted in the budget, holding the service', () => {
+      const g = governor({ services: { web: { maxInstanceShare: 0.25 } } });
+      const v = g.requestPermit(L, T0);
+      const id = granted(v);
+      assert.equal(v.verdict === 'granted' && v.maxInstanceShare, 0.5);
+      assert.equal(v.verdict === 'granted' && v.maxOutOfService, undefined, 'no bound yet: the instances are not known');
+      assert.match(v.reason, /granted a lease to INC-A while it diagnoses api: action 1 of 6 this hour; its action may take at most 50% of the instances out at once/);
+      const s = serviceView(g, T0);
+      assert.equal(s.budget.used, 1);
+      assert.equal(s.lease?.action, null);
+      assert.equal(g.view(T0).decisions.at(-1)?.action, null);
+      expectVerdict(g.requestPermit(B, T0 + 1), 'wait', /being remediated by INC-A \(any action \(diagnosing\), gov1-1\)/);
+      const web = g.requestPermit({ ...L, service: 'web' }, T0);
+      assert.equal(web.verdict === 'granted' && web.maxInstanceShare, 0.25, 'the per-service share');
+      // Used: released with the action taken, like any permit.
+      const released = g.releasePermit({ permitId: id, outcome: 'verified', action: 'pm2-restart' }, T0 + 5000);
+      assert.equal(released.summary, `released ${id} of INC-A (verified, pm2-restart); api is free`);
+      assert.equal(serviceView(g, T0 + 5000).budget.used, 1);
+      assert.equal(serviceView(g, T0 + 5000).breaker.remediations, 1);
+    });
+
+    test('handed back unused, it gives its budget slot back', () => {
+      const g = governor({ actionsPerHour: 1 });
+      const id = granted(g.requestPermit(L, T0));
+      expectVerdict(g.requestPermit({ ...L, incidentWorkflowId: 'other', incidentId: 'INC-B', service: 'api' }, T0 + 1), 'escalate', /action budget spent/);
+      const back = g.releasePermit({ permitId: id, outcome: 'unused' }, T0 + 1000);
+      assert.equal(back.summary, `released ${id} of INC-A (unused); api is free; its budget slot is given back`);
+      assert.equal(serviceView(g, T0 + 1000).budget.used, 0);
+      granted(g.requestPermit(B, T0 + 2000));
+      // A permit for an action released unused gives nothing back: it was never a reservation.
+      const g2 = governor({ actionsPerHour: 1 });
+      g2.releasePermit({ permitId: granted(g2.requestPermit(A, T0)), outcome: 'unused' }, T0);
+      assert.equal(serviceView(g2, T0).budget.used, 1);
+    });
+
+    test('asking again over a lease never used (its answer was lost) supersedes it and gives its slot back', () => {
+      const g = governor({ actionsPerHour: 2 });
+      const lost = granted(g.requestPermit({ ...L, requestId: 'lease-1' }, T0));
+      const v = g.requestPermit(A, T0 + 3000);
+      granted(v);
+      assert.match(v.reason, new RegExp(`re-entering the lease it held \\(${lost}, unused\\)`));
+      assert.equal(serviceView(g, T0 + 3000).budget.used, 1);
+      assert.equal(g.releasePermit({ permitId: lost, outcome: 'unused' }, T0 + 4000).released, false, 'already handed back');
+      // The same lease asked twice is granted once, with its share.
+      const g2 = governor();
+      const one = granted(g2.requestPermit({ ...L, requestId: 'lease-1' }, T0));
+      const two = g2.requestPermit({ ...L, requestId: 'lease-1' }, T0 + 10);
+      assert.equal(granted(two), one);
+      assert.equal(two.verdict === 'granted' && two.maxInstanceShare, 0.5);
+    });
+
+    test('every bound but the blast radius applies: observe, maintenance, frozen, breaker', () => {
+      const g = governor({}, 'observe');
+      expectVerdict(g.requestPermit(L, T0), 'observe', /observe mode .*would run any action \(diagnosing\) on api/);
+      g.receive('setMode', { operator: 'alice', mode: 'frozen' }, T0);
+      expectVerdict(g.requestPermit(L, T0), 'escalate', /frozen/);
+      g.receive('setMode', { operator: 'alice', mode: 'auto' }, T0);
+      g.receive('startMaintenance', { operator: 'alice', service: 'api', durationMs: MIN, reason: 'upgrade' }, T0);
+      expectVerdict(g.requestPermit(L, T0), 'observe', /maintenance/);
+      assert.equal(serviceView(g, T0).budget.used, 0);
+    });
+
+    test('a request must name its action unless it is a lease', () => {
+      assert.equal(permitRequestSchema.safeParse(L).success, true);
+      const { action: _, ...noAction } = A;
+      const parsed = permitRequestSchema.safeParse(noAction);
+      assert.equal(parsed.success, false);
+      assert.match(JSON.stringify(parsed.error?.issues), /action is required unless lease is true/);
+      assert.equal(permitReleaseSchema.safeParse({ permitId: 'p', outcome: 'unused', action: 'pm2-restart' }).success, true);
+      assert.equal(permitReleaseSchema.safeParse({ permitId: 'p', outcome: 'unused', action: 'reboot' }).success, false);
     });
   });
 
