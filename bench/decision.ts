@@ -6,7 +6,8 @@
 // run: a no-op workflow with one activity round trip (start → activity → result), interleaved with the
 // incidents. Each decision is broken into phases read from the history: until the first workflow task
 // starts, the decision itself (first workflow task started → the task that schedules the action completed:
-// evidence, classification and the permit run in it as local activities), and the action's dispatch.
+// evidence and the governor's lease side by side, then classification, as local activities in the incident's
+// first task), and the action's dispatch.
 // Numbers, not assertions; writes reports/bench-decision.json.
 process.env.ZT_TEMPORAL_METRICS_ADDRESS ??= 'off';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -220,7 +221,7 @@ async function main(): Promise<void> {
   console.log(`ratio decision / floor (p50): ${ratio.toFixed(1)}× (target ≤ 2×)`);
   console.log('where the decision goes (p50 / p95):');
   console.log(`  to the first workflow task  ${phases.toFirstTaskMs.p50} / ${phases.toFirstTaskMs.p95} ms`);
-  console.log(`  deciding (first task → the task scheduling the action completed: evidence, classification, permit) ${phases.decidingMs.p50} / ${phases.decidingMs.p95} ms`);
+  console.log(`  deciding (first task → the task scheduling the action completed: evidence and lease, classification) ${phases.decidingMs.p50} / ${phases.decidingMs.p95} ms`);
   console.log(`  dispatch of the action      ${phases.dispatchMs.p50} / ${phases.dispatchMs.p95} ms`);
 
   const out = {
@@ -229,7 +230,7 @@ async function main(): Promise<void> {
     definition: {
       decision: "the sentinel's alert through Ingest.ingest() (workflow started) → ActivityTaskStarted of restartInstances in the incident history (same host clock)",
       floor: 'client.workflow.start → result of a workflow running one no-op activity, same server, same process, interleaved with the incidents',
-      phases: 'from the history: accepted → first WorkflowTaskStarted; → WorkflowTaskCompleted of the task that scheduled the action (the decision: evidence, classification and permit as local activities); → ActivityTaskStarted of the action',
+      phases: 'from the history: accepted → first WorkflowTaskStarted; → WorkflowTaskCompleted of the task that scheduled the action (the decision: evidence and the governor\'s lease side by side, then classification, as local activities); → ActivityTaskStarted of the action',
     },
     runs: measured.length,
     decisionMs: decision,
