@@ -459,9 +459,8 @@ export class GovernorState {
     }
     const b = this.bounds(service);
     // A lease's action is not chosen yet: the incident applies this same rule to it, with the share granted.
-    const radius = req.lease
-      ? checkBlastRadius({ takesOutOfService: 0, instances: req.instances, maxInstanceShare: b.maxInstanceShare })
-      : checkBlastRadius({ takesOutOfService: req.takesOutOfService, instances: req.instances, maxInstanceShare: b.maxInstanceShare });
+    const takesOutOfService = req.lease ? 0 : req.takesOutOfService;
+    const radius = checkBlastRadius({ takesOutOfService, instances: req.instances, maxInstanceShare: b.maxInstanceShare });
     if (!radius.allowed) return { verdict: 'escalate', reason: `${radius.reason}; ${action} on ${service} needs a human` };
     const grants = st?.grants ?? [];
     if (grants.length >= b.actionsPerHour) {
