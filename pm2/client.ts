@@ -3,6 +3,7 @@
 // so tests and the demo never touch a user's own PM2 daemon by accident.
 import pm2 from 'pm2';
 import type { ProcessDescription, StartOptions } from 'pm2';
+import { FreshSharedCall } from './shared-call';
 import { CpuWindow, cpuTicksOf } from './cpu-window';
 
 export class Pm2TimeoutError extends Error {
@@ -109,6 +110,7 @@ export class Pm2Client {
   private bus: Promise<any> | undefined;
   private readonly errorLogListeners = new Set<(log: Pm2ErrorLog) => void>();
   private readonly cpu = new CpuWindow();
+  private readonly listing = new FreshSharedCall(() => this.listNow());
 
   private constructor(
     private readonly api: Api,
@@ -125,7 +127,13 @@ export class Pm2Client {
     return client;
   }
 
+  /** Every process PM2 runs; concurrent callers share one request to the daemon (pm2/shared-call.ts). */
   async list(): Promise<Pm2Process[]> {
+    // Copies: callers must not see each other's changes to a shared answer.
+    return (await this.listing.call()).map((p) => ({ ...p }));
+  }
+
+  private async listNow(): Promise<Pm2Process[]> {
     const list = await withTimeout<ProcessDescription[]>('list', this.timeoutMs, (cb) => this.api.list(cb));
     const processes = list.map(toPm2Process).sort((a, b) => a.pmId - b.pmId);
     // CPU over the last second from the kernel's own accounting, not PM2's since-anyone's-last-call reading.
