@@ -13,6 +13,7 @@ import { alertSignal, statusQuery } from '../../signals/contract';
 import { workflowIdFor, type IncidentReport, type IncidentStatus } from '../../signals/incident';
 import { IncidentPhase, IncidentService } from '../../signals/search-attributes';
 import type { incidentWorkflow } from '../../workflows';
+import { fakeReportActivities } from '../helpers/fake-report-activities';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
 import { runZt, type ZtRun } from '../helpers/zt';
 
@@ -62,16 +63,8 @@ const activities: Partial<Activities> = {
     await new Promise((resolve) => setTimeout(resolve, 100));
     return { healthy: false, summary: 'fake verification: health probe still times out' };
   },
-  async pageHumans() {
-    return { event: 'escalated', incidentId: 'fake', deliveries: [], notSent: ['fake notifiers'], summary: 'fake page' };
-  },
-  async resolvePage() {
-    return { event: 'page-resolved', incidentId: 'fake', deliveries: [], notSent: ['fake notifiers'], summary: 'fake resolve' };
-  },
-  async notifyResolved() {
-    return { event: 'resolved', incidentId: 'fake', deliveries: [], notSent: ['fake notifiers'], summary: 'fake notification' };
-  },
-  async publishReport() {},
+  // Pages and notifications go nowhere; no traffic to measure, a ledger that accepts, no draft.
+  ...fakeReportActivities,
   // The governor is not under test here: every action is permitted.
   async requestActionPermit() {
     return { verdict: 'granted', permitId: 'fake-1', reason: 'fake governor', leaseExpiresAt: new Date(Date.now() + 60_000).toISOString() };
@@ -81,19 +74,6 @@ const activities: Partial<Activities> = {
   },
   async readGovernor() {
     throw new Error('not used by this test');
-  },
-  // The report's side: no traffic to measure, a ledger that accepts, no draft.
-  async measureTraffic() {
-    return { at: Date.now(), instances: [] };
-  },
-  async estimateUserImpact() {
-    return { failedRequests: 0, totalRequests: 0, errorRatio: 0, affectedUsers: 0, durationSeconds: 0, requestsPerUserPerMinute: 6, basis: 'fake' };
-  },
-  async proposeSignature() {
-    return { file: null, signatureId: null, summary: 'fake: no draft' };
-  },
-  async recordInLedger() {
-    return { seq: 1, hash: 'f'.repeat(64), recordedAt: new Date().toISOString(), created: true };
   },
 };
 

@@ -16,6 +16,7 @@ import { alertSignal, statusQuery, timelineQuery } from '../../signals/contract'
 import type { LeaseAnswer, LeaseRequest, PermitRelease } from '../../signals/governor';
 import { workflowIdFor } from '../../signals/incident';
 import type { incidentWorkflow } from '../../workflows';
+import { fakeReportActivities } from '../helpers/fake-report-activities';
 import { activitySummaries, result } from '../helpers/incidents';
 import { eventually } from '../helpers/system';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
@@ -103,28 +104,8 @@ const activities: Partial<Activities> = {
   async readGovernor() {
     throw new Error('the fake governor is not read: classification is told the mode or the test does not need it');
   },
-  async pageHumans() {
-    return { event: 'escalated', incidentId: 'fake', deliveries: [], notSent: ['fake notifiers'], summary: 'fake page' };
-  },
-  async resolvePage() {
-    return { event: 'page-resolved', incidentId: 'fake', deliveries: [], notSent: ['fake notifiers'], summary: 'fake resolve' };
-  },
-  async notifyResolved() {
-    return { event: 'resolved', incidentId: 'fake', deliveries: [], notSent: ['fake notifiers'], summary: 'fake notification' };
-  },
-  async publishReport() {},
-  async measureTraffic() {
-    return { at: Date.now(), instances: [] };
-  },
-  async estimateUserImpact() {
-    return { failedRequests: 0, totalRequests: 0, errorRatio: 0, affectedUsers: 0, durationSeconds: 0, requestsPerUserPerMinute: 6, basis: 'fake' };
-  },
-  async proposeSignature() {
-    return { file: null, signatureId: null, summary: 'fake: no draft' };
-  },
-  async recordInLedger() {
-    return { seq: 1, hash: 'f'.repeat(64), recordedAt: new Date().toISOString(), created: true };
-  },
+  // Pages, notifications, the traffic baseline and the ledger go nowhere.
+  ...fakeReportActivities,
 };
 
 const grantedLease = (): LeaseAnswer => ({
