@@ -14,6 +14,7 @@ import type { ActionOutcome, RestartRequest } from '../../activities/types';
 import { parseConfig } from '../../config/load';
 import { demoApp, demoInstanceUrl } from '../../demo/ecosystem';
 import { createLogger } from '../../observability/logger';
+import { probeHealth } from '../../probes/http-health';
 import { Pm2Client } from '../../pm2/client';
 import { eventually, freePortRange, waitForHealthy } from '../helpers/system';
 
@@ -55,17 +56,18 @@ async function run(t: Target, req: Omit<RestartRequest, 'service'>, info: Partia
 /**
  * Polls one instance's health URL until stopped; counts the answers that were not 200, with why. The
  * timeout is generous: on a loaded 2-core CI machine a healthy answer can take a second; a reload with
- * downtime shows as refused or reset connections, which fail at once.
+ * downtime shows as refused or reset connections, which fail at once. Each poll is the sentinel's own probe
+ * on a fresh connection: a pooled keep-alive socket that the old worker closes while idle would fail a
+ * request that never reached it (seen once in CI as "other side closed"), which is no downtime of the port.
  */
 function watchAvailability(url: string): { stop(): Promise<{ ok: number; failed: number; why: string[] }> } {
   let running = true;
   const counts = { ok: 0, failed: 0, why: [] as string[] };
   const loop = (async () => {
     while (running) {
-      const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(3_000) }).then(
-        (r) => r.ok || (counts.why.push(`HTTP ${r.status}`), false),
-        (err: Error) => (counts.why.push(String((err.cause as Error | undefined)?.message ?? err.message)), false),
-      );
+      const probe = await probeHealth(`${url}/healthz`, 3_000);
+      const ok = probe.outcome === 'ok';
+      if (!ok) counts.why.push(`${probe.outcome} ${probe.httpStatus ?? probe.error ?? ''}`.trim());
       counts[ok ? 'ok' : 'failed']++;
       await new Promise((r) => setTimeout(r, 20));
     }
