@@ -2,7 +2,7 @@
 // workflow applies, so a bad payload is refused here (exit 2, field named) instead of being recorded
 // and ignored by the incident.
 import { formatZodError } from '../config/load';
-import { humanSignalPayloads, type HumanSignalName, type ResolvePayload } from '../signals/human';
+import { humanSignalPayload, type HumanSignalName, type ResolvePayload } from '../signals/human';
 import { CliError } from './errors';
 
 export interface SignalOptions {
@@ -24,7 +24,7 @@ export function signalPayload(signal: HumanSignalName, opts: SignalOptions, env:
   const raw: Record<string, string | undefined> = { operator: operatorFrom(opts, env), reason: opts.reason };
   if (signal === 'resolve') Object.assign(raw, { rootCause: opts.rootCause, fix: opts.fix, class: opts.class, action: opts.action });
   const defined = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined));
-  const parsed = humanSignalPayloads[signal].safeParse(defined);
+  const parsed = humanSignalPayload(signal).safeParse(defined);
   if (!parsed.success) {
     const aboutOperator = parsed.error.issues.some((issue) => issue.path[0] === 'operator');
     const hint = aboutOperator ? ' (pass --operator NAME or set ZT_OPERATOR)' : '';

@@ -4,33 +4,41 @@ import { z } from 'zod';
 import { ACTION_NAMES } from '../policy/actions';
 import { INCIDENT_CLASSES } from '../policy/types';
 
-export const operatorPayload = z.object({
-  operator: z.string().trim().min(1, 'operator is required').max(100),
-  reason: z.string().max(2000).optional(),
-});
+function operatorPayloadSchema() {
+  return z.object({
+    operator: z.string().trim().min(1, 'operator is required').max(100),
+    reason: z.string().max(2000).optional(),
+  });
+}
 
-export const resolvePayload = operatorPayload.extend({
-  rootCause: z.string().max(2000).optional(),
-  fix: z.string().max(2000).optional(),
-  /** The class it really was, when the diagnosis had none or the wrong one (for the drafted signature). */
-  class: z.enum(INCIDENT_CLASSES).optional(),
-  /** The approved action that fixed it, if one did: the drafted signature's playbook. */
-  action: z.enum(ACTION_NAMES).optional(),
-});
+function resolvePayloadSchema() {
+  return operatorPayloadSchema().extend({
+    rootCause: z.string().max(2000).optional(),
+    fix: z.string().max(2000).optional(),
+    /** The class it really was, when the diagnosis had none or the wrong one (for the drafted signature). */
+    class: z.enum(INCIDENT_CLASSES).optional(),
+    /** The approved action that fixed it, if one did: the drafted signature's playbook. */
+    action: z.enum(ACTION_NAMES).optional(),
+  });
+}
 
-export type OperatorPayload = z.infer<typeof operatorPayload>;
-export type ResolvePayload = z.infer<typeof resolvePayload>;
+export type OperatorPayload = z.infer<ReturnType<typeof operatorPayloadSchema>>;
+export type ResolvePayload = z.infer<ReturnType<typeof resolvePayloadSchema>>;
 
 export const HUMAN_SIGNALS = ['pause', 'resume', 'takeOver', 'release', 'approve', 'reject', 'resolve', 'revert'] as const;
 export type HumanSignalName = (typeof HUMAN_SIGNALS)[number];
 
-export const humanSignalPayloads: Record<HumanSignalName, z.ZodType<OperatorPayload>> = {
-  pause: operatorPayload,
-  resume: operatorPayload,
-  takeOver: operatorPayload,
-  release: operatorPayload,
-  approve: operatorPayload,
-  reject: operatorPayload,
-  resolve: resolvePayload,
-  revert: operatorPayload,
-};
+let schemas: Record<HumanSignalName, z.ZodType<OperatorPayload>> | undefined;
+
+/**
+ * The schema a signal's payload must match. Built on first use, not when the module loads: every new
+ * incident workflow evaluates this module in its first workflow task, on the path to its first action, and
+ * most incidents never receive a human signal.
+ */
+export function humanSignalPayload(signal: HumanSignalName): z.ZodType<OperatorPayload> {
+  if (!schemas) {
+    const operator = operatorPayloadSchema();
+    schemas = { pause: operator, resume: operator, takeOver: operator, release: operator, approve: operator, reject: operator, resolve: resolvePayloadSchema(), revert: operator };
+  }
+  return schemas[signal];
+}

@@ -1,7 +1,7 @@
 // All state of one incident in one plain class. Signal handlers call exactly one method here; the
 // workflow reads it at step boundaries. Pure and deterministic: time comes from the workflow's clock.
 import { alertSchema, type Alert, type RiskFlag } from '../signals/alert';
-import { humanSignalPayloads, type HumanSignalName, type ResolvePayload } from '../signals/human';
+import { humanSignalPayload, type HumanSignalName, type ResolvePayload } from '../signals/human';
 import type {
   ActionRecord,
   HumanAct,
@@ -165,7 +165,7 @@ export class IncidentState {
   }
 
   receiveHuman(signal: HumanSignalName, raw: unknown): void {
-    const parsed = humanSignalPayloads[signal].safeParse(raw);
+    const parsed = humanSignalPayload(signal).safeParse(raw);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
       this.note('signal-rejected', `Ignored ${signal}: ${problems}. Send a JSON object like {"operator":"alice"}.`);
