@@ -44,12 +44,19 @@ export async function waitOutPm2Retries(
   const timing = opts.timing ?? PM2_RETRY_LOOP;
   const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const first = await look();
+  let first = await look();
+  // Caught between an exit and PM2's relaunch of it (PM2 shows "stopped" for some tens of ms): look again.
+  if (first?.status === 'stopped' && first.unstableRestarts > 0 && now() - first.startedAt < timing.youngMs) {
+    await sleep(timing.pollMs);
+    first = await look();
+  }
   if (!first || !mayBeInRetryLoop(first, now(), timing)) return { kind: 'not-retrying' };
 
   const started = now();
   let lastRestartAt = started;
   let previous = first;
+  let stoppedBefore = false;
+  let restartsWhenStopped = first.restarts;
   while (now() - started < timing.maxWaitMs) {
     await sleep(timing.pollMs);
     opts.alive?.();
@@ -63,7 +70,11 @@ export async function waitOutPm2Retries(
       return { kind: 'gave-up', ...seen, waitedMs: now() - started };
     }
     if (p.status === 'online' && now() - Math.max(lastRestartAt, p.startedAt) >= timing.stableMs) return { kind: 'came-up', ...seen };
-    if (p.status === 'stopped' || p.status === 'stopping') return { kind: 'not-retrying' };
+    // Stopped on purpose (stopping, or stopped in two looks in a row); one "stopped" look in a loop is PM2
+    // between an exit and its relaunch, and restarting then would start it twice.
+    if (p.status === 'stopping' || (p.status === 'stopped' && stoppedBefore && p.restarts === restartsWhenStopped)) return { kind: 'not-retrying' };
+    stoppedBefore = p.status === 'stopped';
+    restartsWhenStopped = p.restarts;
   }
   return { kind: 'still-retrying', waitedMs: now() - started, restarts: previous.restarts - first.restarts };
 }

@@ -35,6 +35,18 @@ export interface Pm2Process {
   createdAt?: number;
   memoryBytes: number;
   cpuPercent: number;
+  /**
+   * PM2's limits on a start, as its daemon applies them (lib/God.js handleExit): an exit sooner than
+   * `minUptimeMs` after a start is an unstable restart, and at `maxRestarts` of them PM2 gives up. Absent when
+   * PM2 does not say; PM2's own defaults (1000 ms, 16) then apply.
+   */
+  minUptimeMs?: number;
+  maxRestarts?: number;
+  /**
+   * Status errored because PM2 gave up after maxRestarts unstable restarts: PM2 clears created_at only then
+   * (a stop that timed out also ends errored, but keeps it). Absent otherwise.
+   */
+  gaveUp?: true;
   /** The files PM2 writes the process's stderr and stdout to (pm_err_log_path, pm_out_log_path), when it says. */
   errLogPath?: string;
   outLogPath?: string;
@@ -82,6 +94,9 @@ function describeError(err: unknown): string {
   return String(err);
 }
 
+/** A count or duration PM2 holds (a number, or a numeric string), 0 included. */
+const isSetting = (v: unknown) => (typeof v === 'number' || (typeof v === 'string' && v.trim() !== '')) && Number.isFinite(Number(v)) && Number(v) >= 0;
+
 export function toPm2Process(desc: ProcessDescription | Record<string, any>): Pm2Process {
   const d = desc as Record<string, any>;
   const env = (d.pm2_env ?? d) as Record<string, any>;
@@ -100,6 +115,9 @@ export function toPm2Process(desc: ProcessDescription | Record<string, any>): Pm
     ...(Number(env.created_at) > 0 ? { createdAt: Number(env.created_at) } : {}),
     memoryBytes: Number(d.monit?.memory ?? 0),
     cpuPercent: Number(d.monit?.cpu ?? 0),
+    ...(isSetting(env.min_uptime) ? { minUptimeMs: Number(env.min_uptime) } : {}),
+    ...(isSetting(env.max_restarts) ? { maxRestarts: Number(env.max_restarts) } : {}),
+    ...(env.status === 'errored' && 'created_at' in env && env.created_at === null ? { gaveUp: true as const } : {}),
     ...(typeof env.pm_err_log_path === 'string' && env.pm_err_log_path ? { errLogPath: env.pm_err_log_path } : {}),
     ...(typeof env.pm_out_log_path === 'string' && env.pm_out_log_path ? { outLogPath: env.pm_out_log_path } : {}),
   };

@@ -57,6 +57,19 @@ export interface InstanceEvidence {
    * start, not crashing after serving. Absent in older histories.
    */
   unstableRestartsDuringDiagnosis?: number;
+  /** PM2's limits on a start of it (min_uptime, max_restarts), as its daemon applies them. Absent in older histories. */
+  startLimits?: { minUptimeMs: number; maxRestarts: number };
+  /**
+   * Set when the last look found that PM2 had given up on it (errored after max_restarts unstable restarts,
+   * not a stop that timed out): how long before that look its last start was. Absent otherwise and in older
+   * histories.
+   */
+  pm2GaveUp?: { lastStartMsBeforeLook: number };
+  /**
+   * Diagnosis looked on for PM2's verdict on a start of it (activities/pm2-verdict.ts): for how long, and
+   * what ended the wait. Absent when it did not wait (and in older histories).
+   */
+  verdictWait?: { waitedMs: number; ended: string };
   samples: InstanceSample[];
 }
 

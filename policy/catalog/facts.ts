@@ -99,7 +99,8 @@ const mb = (bytes: number) => Math.round(bytes / (1024 * 1024));
  * a start is an unstable restart, and at max_restarts of them PM2 gives up (errored). PM2 counts them only
  * within min_uptime × max_restarts of the last start, manual restart or reload, never resets the count
  * after stable running, and zeroes it the moment it gives up — so the count alone can be stale, and the
- * give-up erases it: what diagnosis saw happen is what counts.
+ * give-up erases it: what diagnosis saw happen is what counts, and PM2's give-up itself when it came
+ * within that one episode before diagnosis looked (PM2 marks a give-up apart from a stop that timed out).
  */
 function failingToStart(i: InstanceEvidence): FactValue {
   // Evidence recorded before diagnosis tracked unstable restarts has no such field: none seen.
@@ -108,7 +109,8 @@ function failingToStart(i: InstanceEvidence): FactValue {
   // A stop that timed out also ends in errored, but passes through "stopping" first.
   const gaveUp = last?.status === 'errored' && i.samples.slice(0, -1).some((s) => s.status !== 'errored' && s.status !== 'stopping');
   const answered = samplesWhere(i, (s) => s.health === 'ok');
-  const seen = `PM2 ${statuses(i)}, health ${healthTrail(i)}`;
+  const waited = i.verdictWait ? `; waited ${(i.verdictWait.waitedMs / 1000).toFixed(1)} s for PM2's verdict on its start: ${i.verdictWait.ended}` : '';
+  const seen = `PM2 ${statuses(i)}, health ${healthTrail(i)}${waited}`;
   if (answered > 0) {
     return { holds: false, detail: `answered its health check in ${answered} of ${i.samples.length} look(s), so it starts (${unstable} unstable restart(s) while watched, ${seen})` };
   }
@@ -118,7 +120,26 @@ function failingToStart(i: InstanceEvidence): FactValue {
   if (gaveUp) {
     return { holds: true, detail: `PM2 gave up on it while watched (errored: too many exits within min_uptime of a start) and it never answered its health check (${seen})` };
   }
+  const before = gaveUpBefore(i);
+  if (before) return { holds: true, detail: `${before} (${seen})` };
   return { holds: false, detail: `no unstable restart while watched and PM2 did not give up on it while watched (${seen})` };
+}
+
+/**
+ * PM2 had already given up on it when diagnosis looked, in the start-up episode that led here: its last start
+ * was at most min_uptime × max_restarts before the look (PM2 counts unstable restarts only that long after a
+ * start, so an older give-up belongs to an earlier episode). In words, or null.
+ */
+function gaveUpBefore(i: InstanceEvidence): string | null {
+  const last = lastOf(i);
+  if (last?.status !== 'errored' || !i.pm2GaveUp || !i.startLimits) return null;
+  const { minUptimeMs, maxRestarts } = i.startLimits;
+  const agoMs = i.pm2GaveUp.lastStartMsBeforeLook;
+  if (agoMs > minUptimeMs * maxRestarts) return null;
+  return (
+    `PM2 had already given up on it when diagnosis looked (errored after ${maxRestarts} exits within ${(minUptimeMs / 1000).toFixed(1)} s of a start, ` +
+    `its last start ${(agoMs / 1000).toFixed(1)} s before)`
+  );
 }
 
 /** A health outcome seen in most looks while PM2 said online (a stopped process refusing is not a health-check failure). */
@@ -227,7 +248,7 @@ export const INSTANCE_FACTS: Record<string, FactDef<InstanceView>> = {
   },
   'pm2.failing-to-start': {
     about:
-      'it fails to start: PM2 counted unstable restarts (exits sooner than min_uptime after a start) while diagnosis watched, or gave up on it (errored) while watched, and no look answered its health check',
+      'it fails to start: PM2 counted unstable restarts (exits sooner than min_uptime after a start) while diagnosis watched, or gave up on it (errored) while watched or within min_uptime × max_restarts before, and no look answered its health check',
     evaluate: ({ instance: i }) => failingToStart(i),
   },
   'pm2.exit-code-nonzero': {

@@ -21,6 +21,7 @@ const DEFAULT_SETTINGS: CatalogSettings = {
   logSignals: [],
   logStreams: ['err'],
   logWindowMinutes: 10,
+  pm2VerdictWaitMs: 3000,
 };
 
 export class CatalogError extends Error {

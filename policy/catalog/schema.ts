@@ -160,6 +160,11 @@ export const catalogSettingsSchema = z
     logStreams: z.array(z.enum(['err', 'out'])).min(1).refine((s) => new Set(s).size === s.length, 'lists a stream twice'),
     /** Only lines written within this many minutes count (by their timestamp, else the file's modification time). */
     logWindowMinutes: z.number().positive().max(24 * 60),
+    /**
+     * The longest diagnosis looks on for PM2's verdict on an instance that has just been started after
+     * exiting and does not answer yet (activities/pm2-verdict.ts); 0: never.
+     */
+    pm2VerdictWaitMs: z.number().int().min(0).max(10_000),
   })
   .strict();
 

@@ -313,6 +313,33 @@ const cases: Case[] = [
   {
     class: 'failed-startup',
     kind: 'positive',
+    name: 'PM2 had already given up when diagnosis looked, its last start 1.4 s before (within min_uptime × max_restarts): a failed start-up',
+    evidence: evidence([instance(0, looks.errored, { exitCode: 1, startLimits: { minUptimeMs: 2000, maxRestarts: 10 }, pm2GaveUp: { lastStartMsBeforeLook: 1400 } }), instance(1, looks.ok)], {
+      alerts: alerts({ ProcessExited: 'process-crash' }, { instances: [0] }),
+    }),
+    expect: { signatureId: 'unstable-startup', class: 'failed-startup', severity: 'medium', affectedPmIds: [0], competing: ['crash-loop'], confidence: [0.8, 0.8] },
+  },
+  {
+    class: 'failed-startup',
+    kind: 'negative',
+    name: 'PM2 gave up in an earlier episode (its last start longer than min_uptime × max_restarts before the look): a crash loop, as before',
+    evidence: evidence([instance(0, looks.errored, { exitCode: 1, startLimits: { minUptimeMs: 2000, maxRestarts: 10 }, pm2GaveUp: { lastStartMsBeforeLook: 25_000 } }), instance(1, looks.ok)], {
+      alerts: alerts({ ProcessExited: 'process-crash' }, { instances: [0] }),
+    }),
+    expect: { signatureId: 'crash-loop', class: 'process-crash', competing: [] },
+  },
+  {
+    class: 'failed-startup',
+    kind: 'negative',
+    name: 'errored in every look without PM2\'s give-up mark (a stop that timed out, or an older history): a crash loop',
+    evidence: evidence([instance(0, looks.errored, { exitCode: 1, startLimits: { minUptimeMs: 2000, maxRestarts: 10 } }), instance(1, looks.ok)], {
+      alerts: alerts({ ProcessExited: 'process-crash' }, { instances: [0] }),
+    }),
+    expect: { signatureId: 'crash-loop', class: 'process-crash', competing: [] },
+  },
+  {
+    class: 'failed-startup',
+    kind: 'positive',
     name: 'unstable restarts while watched and the FailedStartup alert too: failed start-up, surer',
     evidence: evidence([instance(0, looks.startingAndDying, { restartsDuringDiagnosis: 2, unstableRestarts: 6, unstableRestartsDuringDiagnosis: 2, exitCode: 1 }), instance(1, looks.ok)], {
       alerts: alerts({ FailedStartup: 'failed-startup', ProcessExited: 'process-crash' }, { instances: [0] }),

@@ -70,7 +70,28 @@ describe('PM2 retry loop', () => {
 
   test('the process disappears or is stopped by someone: stop waiting', async () => {
     assert.deepEqual((await run([{ status: 'launching', unstableRestarts: 1, startedAt: T0 }, undefined])).verdict, { kind: 'not-retrying' });
-    assert.deepEqual((await run([{ status: 'launching', unstableRestarts: 1, startedAt: T0 }, { status: 'stopped', unstableRestarts: 1 }])).verdict, { kind: 'not-retrying' });
+    const stopped = await run([{ status: 'launching', unstableRestarts: 1, startedAt: T0 }, { status: 'stopped', unstableRestarts: 1, pid: 0 }]);
+    assert.deepEqual(stopped.verdict, { kind: 'not-retrying' });
+    assert.equal(stopped.looks, 3, 'stopped in two looks in a row');
+    assert.deepEqual((await run([{ status: 'launching', unstableRestarts: 1, startedAt: T0 }, { status: 'stopping', unstableRestarts: 1 }])).verdict, { kind: 'not-retrying' });
+    assert.deepEqual((await run([{ status: 'stopped', pid: 0 }])).verdict, { kind: 'not-retrying' }, 'stopped, nothing unstable: not a loop, no second look');
+  });
+
+  test('one "stopped" look between an exit and PM2\'s relaunch is still the loop: no restart in the middle of it', async () => {
+    const young = { unstableRestarts: 2, startedAt: T0 - 100 };
+    const gap = await run([
+      { ...young, status: 'online', restarts: 4 },
+      { ...young, status: 'stopped', restarts: 4, pid: 0, unstableRestarts: 3 },
+      { ...young, status: 'online', restarts: 5, pid: 101, unstableRestarts: 3 },
+      { status: 'errored', restarts: 5, pid: 0, unstableRestarts: 0 },
+    ]);
+    assert.equal(gap.verdict.kind, 'gave-up');
+    const firstInGap = await run([
+      { ...young, status: 'stopped', restarts: 4, pid: 0 },
+      { ...young, status: 'online', restarts: 5, pid: 101 },
+      { status: 'errored', restarts: 5, pid: 0, unstableRestarts: 0 },
+    ]);
+    assert.equal(firstInGap.verdict.kind, 'gave-up', 'the first look caught the gap: looked again');
   });
 });
 
