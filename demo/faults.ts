@@ -17,7 +17,14 @@ export type RuntimeFault =
   /** Writes `message` (≤ 1000 chars) to stderr `count` times (default 1, ≤ 1000) via the target's logger; nothing stays active. */
   | { fault: 'log-error'; message: string; count?: number };
 
-export type PersistentFault = { fault: 'crash-loop'; delayMs?: number } | { fault: 'failing-startup' };
+export type PersistentFault =
+  | { fault: 'crash-loop'; delayMs?: number }
+  /**
+   * Every start throws before listening; with `starts` (1-1000), only that many starts do: each one counts the
+   * file down and the last removes it, so the next start succeeds — a dependency that is back after a known
+   * number of attempts, without anyone having to race to remove the file.
+   */
+  | { fault: 'failing-startup'; starts?: number };
 
 export type Fault = RuntimeFault | PersistentFault;
 export type FaultName = Fault['fault'];

@@ -10,7 +10,7 @@ const { readConfig } = require('./localize-api/config');
 const { createLogger } = require('./localize-api/log');
 const { createMetrics } = require('./localize-api/metrics');
 const { RuntimeFaults } = require('./localize-api/runtime-faults');
-const { readPersistentFault, persistentFaultPath } = require('./localize-api/persistent-faults');
+const { readPersistentFault, persistentFaultPath, consumeFailingStart } = require('./localize-api/persistent-faults');
 const { createRequestHandler } = require('./localize-api/routes');
 
 // Below PM2's kill_timeout (1000 ms in demo/ecosystem.ts), so a healthy instance always exits on its own terms.
@@ -21,8 +21,11 @@ const log = createLogger(config.instance);
 const persistentFault = config.stateDir === null ? null : readPersistentFault(config.stateDir, config.instance, log.error);
 
 if (persistentFault?.fault === 'failing-startup' && config.stateDir !== null) {
+  const left = consumeFailingStart(config.stateDir, config.instance, persistentFault);
+  const until =
+    left === null ? `remove ${persistentFaultPath(config.stateDir, config.instance)}` : left === 0 ? 'the last failing start: the next one succeeds' : `${left} more start(s) will fail`;
   // Thrown, not a quiet exit: a real broken release dies with a stack trace in the error log.
-  throw new Error(`failing-startup fault: instance ${config.instance} refuses to start (remove ${persistentFaultPath(config.stateDir, config.instance)})`);
+  throw new Error(`failing-startup fault: instance ${config.instance} refuses to start (${until})`);
 }
 
 const faults = new RuntimeFaults();

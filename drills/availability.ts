@@ -7,29 +7,38 @@ import type { WorkflowHandle } from '@temporalio/client';
 import os from 'node:os';
 import path from 'node:path';
 import { clearFaults, clearPersistentFaults, injectFault, setPersistentFault } from '../demo/faults';
-import { Pm2Client } from '../pm2/client';
-import { status } from '../test/helpers/incidents';
+import { startLimitsOf } from '../activities/pm2-verdict';
+import type { Pm2Client, Pm2Process } from '../pm2/client';
 import { eventually, startTestSystem, type TestSystem } from '../test/helpers/system';
 import { Pm2Alone } from './baseline';
 import { DRILL_GOVERNOR } from './governor';
 import { incidentDrill, quiet, restartAll, runBaselines, runEach, sleep, using } from './harness';
 import type { DrillRun, DrillSpec, FamilyContext } from './types';
 
-async function pmIdOf(pm2: Pm2Client, service: string, instance: number): Promise<number> {
+async function processOf(pm2: Pm2Client, service: string, instance: number): Promise<Pm2Process> {
   const p = (await pm2.listApp(service)).find((x) => x.instance === instance);
   if (!p) throw new Error(`instance ${instance} of ${service} is not in PM2`);
-  return p.pmId;
+  return p;
 }
 
-/** Until PM2 gives up on the instance (errored), `failedAttempts` reads ≥ 1, or `limitMs` passes. */
-async function untilErrored(pm2: Pm2Client, service: string, instance: number, limitMs: number, failedAttempts?: () => Promise<number>): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (Date.now() < deadline) {
-    const p = (await pm2.listApp(service).catch(() => [])).find((x) => x.instance === instance);
-    if (p?.status === 'errored') return;
-    if (failedAttempts && (await failedAttempts()) >= 1) return;
-    await sleep(100);
+/**
+ * The failed start-up: a dependency missing for exactly as many starts as PM2 makes before it gives up (its
+ * max_restarts), then a requested restart of the instance (a config reload). Every start PM2 makes throws, the
+ * last failing one removes the fault, so the first start after PM2 gave up — zero-touch's — succeeds: the
+ * dependency's return is counted in starts, not raced against anyone's restart. Returns the fault's moment.
+ */
+async function failStartsUntilPm2GivesUp(pm2: Pm2Client, stateDir: string, service: string, instance: number): Promise<number> {
+  let p = await processOf(pm2, service, instance);
+  const { minUptimeMs, maxRestarts } = startLimitsOf(p);
+  // The exit of a process younger than min_uptime counts as unstable too, and PM2 would give up one start early.
+  while (Date.now() - p.startedAt < minUptimeMs) {
+    await sleep(Math.max(50, minUptimeMs - (Date.now() - p.startedAt)));
+    p = await processOf(pm2, service, instance);
   }
+  await setPersistentFault(stateDir, instance, { fault: 'failing-startup', starts: maxRestarts });
+  const at = Date.now();
+  await pm2.restart(p.pmId);
+  return at;
 }
 
 const accepted = async (p: Promise<unknown>) => {
@@ -58,27 +67,7 @@ export async function availability(ctx: FamilyContext): Promise<void> {
             'process-crash': (spec, run) => drill(spec, run, () => accepted(injectFault(sys.instanceUrl(run % 2), { fault: 'crash' }))),
             deadlock: (spec, run) => drill(spec, run, () => accepted(injectFault(sys.instanceUrl(run % 2), { fault: 'hang' }))),
             'unhealthy-health-check': (spec, run) => drill(spec, run, () => accepted(injectFault(sys.instanceUrl(run % 2), { fault: 'unhealthy' }))),
-            'failed-startup': (spec, run) => {
-              const i = run % 2;
-              return drill(
-                spec,
-                run,
-                async () => {
-                  await setPersistentFault(sys.stateDir, i, { fault: 'failing-startup' });
-                  const pmId = await pmIdOf(sys.pm2, sys.service, i);
-                  const at = Date.now();
-                  await sys.pm2.restart(pmId);
-                  return at;
-                },
-                // The missing dependency is back once PM2 has given up on the instance, or once zero-touch's
-                // first attempt has failed (its restart restarts PM2's count of unstable restarts, so PM2 may
-                // not get to give up): a transient start-up failure, a few seconds long.
-                async (handle) => {
-                  await untilErrored(sys.pm2, sys.service, i, 20_000, async () => (await status(handle).catch(() => null))?.failedAttempts ?? 0);
-                  await clearPersistentFaults(sys.stateDir, i);
-                },
-              );
-            },
+            'failed-startup': (spec, run) => drill(spec, run, () => failStartsUntilPm2GivesUp(sys.pm2, sys.stateDir, sys.service, run % 2)),
             'node-reboot': async (spec, run) => {
               const r = await drill(spec, run, () => accepted(writeFile(bootIdPath, `boot-${run}-${Date.now()}\n`)));
               // The detector alerts once per boot id it started with; the original id back resolves it for the next run.
@@ -95,20 +84,8 @@ export async function availability(ctx: FamilyContext): Promise<void> {
       'process-crash': (env) => env.measure(() => accepted(injectFault(env.instanceUrl(0), { fault: 'crash' })), undefined, ctx.baselineLimitMs),
       deadlock: (env) => env.measure(() => accepted(injectFault(env.instanceUrl(0), { fault: 'hang' })), undefined, ctx.baselineLimitMs),
       'unhealthy-health-check': (env) => env.measure(() => accepted(injectFault(env.instanceUrl(0), { fault: 'unhealthy' })), undefined, ctx.baselineLimitMs),
-      'failed-startup': (env) =>
-        env.measure(
-          async () => {
-            await setPersistentFault(env.stateDir, 0, { fault: 'failing-startup' });
-            const pmId = await pmIdOf(env.pm2, env.service, 0);
-            const at = Date.now();
-            await env.pm2.restart(pmId);
-            // The same timeline as the drill: the dependency is back once PM2 has given up.
-            void untilErrored(env.pm2, env.service, 0, 20_000).then(() => clearPersistentFaults(env.stateDir, 0));
-            return at;
-          },
-          undefined,
-          ctx.baselineLimitMs,
-        ),
+      // The same fault: the dependency is back from the first start after PM2 gave up, which PM2 alone never makes.
+      'failed-startup': (env) => env.measure(() => failStartsUntilPm2GivesUp(env.pm2, env.stateDir, env.service, 0), undefined, ctx.baselineLimitMs),
       // Nothing of the service is broken by a reboot that brought every instance back.
       'node-reboot': (env) => env.measure(async () => Date.now(), undefined, ctx.baselineLimitMs),
     });

@@ -65,7 +65,7 @@ export const DRILLS: DrillSpec[] = [
     kind: 'class',
     class: 'failed-startup',
     injects:
-      'the persistent `failing-startup` fault on one instance, which is then restarted on purpose (a config reload): every start throws; the missing dependency is back (fault file removed) once PM2 has given up (errored) or zero-touch\'s first attempt has failed, whichever comes first',
+      'the persistent `failing-startup` fault on one instance, counted in starts: as many starts throw as PM2 makes before it gives up (its max_restarts, 10); the instance is then restarted on purpose (a config reload), and the first start after PM2 gave up succeeds (the last failing start removed the fault)',
     expect: 'recovered-with-action',
     tuning: 'startup detector graceMs 3 s (default 15 s)',
   }),

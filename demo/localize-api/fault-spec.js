@@ -9,6 +9,8 @@ const RUNTIME_FAULTS = /** @type {const} */ (['crash', 'hang', 'slow', 'errors',
 const MAX_LOG_ERROR_CHARS = 1000;
 const MAX_LOG_ERROR_COUNT = 1000;
 const PERSISTENT_FAULTS = /** @type {const} */ (['crash-loop', 'failing-startup']);
+/** Most starts a `failing-startup` fault may count down from. */
+const MAX_FAILING_STARTS = 1000;
 
 /**
  * @typedef {{ fault: 'crash' } | { fault: 'hang' } | { fault: 'unhealthy' }
@@ -16,7 +18,7 @@ const PERSISTENT_FAULTS = /** @type {const} */ (['crash-loop', 'failing-startup'
  *   | { fault: 'memory', mbPerSecond: number, maxMb: number } | { fault: 'cpu', percent: number }
  *   | { fault: 'sawtooth', mb: number, periodMs: number }
  *   | { fault: 'log-error', message: string, count: number }} RuntimeFault
- * @typedef {{ fault: 'crash-loop', delayMs: number } | { fault: 'failing-startup' }} PersistentFault
+ * @typedef {{ fault: 'crash-loop', delayMs: number } | { fault: 'failing-startup', starts?: number }} PersistentFault
  * @typedef {RuntimeFault | PersistentFault} Fault
  */
 
@@ -66,8 +68,15 @@ function parseFault(body) {
     case 'crash':
     case 'hang':
     case 'unhealthy':
-    case 'failing-startup':
       return { fault: spec.fault };
+    case 'failing-startup': {
+      // Without `starts` every start fails until the fault is cleared; with it, that many starts fail and the
+      // last of them removes the fault (a dependency that comes back after a known number of attempts).
+      if (spec.starts === undefined) return { fault: 'failing-startup' };
+      const starts = numberParam(spec, 'starts', 1, MAX_FAILING_STARTS);
+      if (!Number.isInteger(starts)) throw new FaultSpecError(`fault "failing-startup" needs "starts": a whole number, got ${starts}`);
+      return { fault: 'failing-startup', starts };
+    }
     case 'slow':
       return { fault: 'slow', ms: numberParam(spec, 'ms', 1, 600_000) };
     case 'errors':

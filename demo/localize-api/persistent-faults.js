@@ -51,20 +51,49 @@ function readPersistentFault(stateDir, instance, warn) {
 }
 
 /**
- * Written to a temporary name and renamed, so a process restarting mid-write never reads half a file.
  * @param {string} stateDir
  * @param {number} instance
  * @param {PersistentFault} fault
  * @returns {StoredPersistentFault}
  */
 function writePersistentFault(stateDir, instance, fault) {
-  const file = persistentFaultPath(stateDir, instance);
   const stored = { ...fault, setAt: new Date().toISOString() };
+  writeStored(stateDir, instance, stored);
+  return stored;
+}
+
+/**
+ * One start consumed by a counted `failing-startup` fault (one with `starts`): the count goes down by one, and
+ * the start that takes it to zero removes the file, so the start after it succeeds. Returns how many starts
+ * will still fail after this one; null for a fault that fails every start until it is cleared.
+ * @param {string} stateDir
+ * @param {number} instance
+ * @param {StoredPersistentFault & { fault: 'failing-startup' }} stored
+ * @returns {number | null}
+ */
+function consumeFailingStart(stateDir, instance, stored) {
+  if (stored.starts === undefined) return null;
+  const left = stored.starts - 1;
+  if (left <= 0) {
+    removePersistentFault(stateDir, instance);
+    return 0;
+  }
+  writeStored(stateDir, instance, { ...stored, starts: left });
+  return left;
+}
+
+/**
+ * Written to a temporary name and renamed, so a process restarting mid-write never reads half a file.
+ * @param {string} stateDir
+ * @param {number} instance
+ * @param {StoredPersistentFault} stored
+ */
+function writeStored(stateDir, instance, stored) {
+  const file = persistentFaultPath(stateDir, instance);
   fs.mkdirSync(stateDir, { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, `${JSON.stringify(stored)}\n`);
   fs.renameSync(temporary, file);
-  return stored;
 }
 
 /**
@@ -82,4 +111,4 @@ function removePersistentFault(stateDir, instance) {
   }
 }
 
-module.exports = { persistentFaultPath, readPersistentFault, writePersistentFault, removePersistentFault };
+module.exports = { persistentFaultPath, readPersistentFault, writePersistentFault, removePersistentFault, consumeFailingStart };

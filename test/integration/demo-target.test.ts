@@ -2,12 +2,21 @@
 // detectors and signatures are written against. One PM2 daemon in a temporary PM2_HOME serves the whole file.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Pm2Client, type Pm2Process } from '../../pm2/client';
 import { demoApp, demoInstanceUrl, DEMO_APP_NAME } from '../../demo/ecosystem';
-import { clearFaults, clearPersistentFaults, injectFault, listFaults, setPersistentFault } from '../../demo/faults';
+import { clearFaults, clearPersistentFaults, injectFault, listFaults, persistentFaultFile, setPersistentFault } from '../../demo/faults';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { collectEvidence } from '../../activities/collect-evidence';
+import type { ActivityDeps } from '../../activities/deps';
+import { parseConfig } from '../../config/load';
+import { createLogger } from '../../observability/logger';
+import { classify } from '../../policy/classify';
+import { loadCatalog } from '../../policy/catalog/load';
+import type { Evidence } from '../../policy/types';
 import { eventually, freePortRange } from '../helpers/system';
 
 const INSTANCES = 2;
@@ -235,4 +244,45 @@ test('failing-startup never listens and PM2 gives up after max_restarts unstable
   await clearPersistentFaults(stateDir, 1);
   await pm2!.restart(errored.pmId);
   await waitHealthy(1);
+});
+
+test('a counted failing-startup of max_restarts starts runs out exactly as PM2 gives up; diagnosis reads it as a failed start-up, during the loop and after the give-up', async (t) => {
+  // Up past min_uptime, so the requested restart's own exit is not an unstable one and PM2 counts from 0.
+  const before = (await waitHealthy(1, 3)).proc;
+  assert.deepEqual([before.minUptimeMs, before.maxRestarts], [2000, 10], "PM2's limits as demo/ecosystem.ts sets them");
+  await setPersistentFault(stateDir, 1, { fault: 'failing-startup', starts: 10 });
+  const config = parseConfig({ services: [{ name: DEMO_APP_NAME, basePort, instances: INSTANCES }] });
+  const deps: ActivityDeps = { config, pm2: pm2!, logger: createLogger('test') };
+  const crashAlert = { names: ['ProcessExited'], firing: [{ name: 'ProcessExited', class: 'process-crash' as const }], count: 1, risk: [], instances: [1] };
+  const diagnose = async () => {
+    const evidence = await new MockActivityEnvironment().run<[], Evidence, () => Promise<Evidence>>(() => collectEvidence(deps, { service: DEMO_APP_NAME, alerts: crashAlert }));
+    return { evidence, diagnosis: classify(evidence, { mode: 'auto', confidenceThreshold: 0.7, maxFailedAttempts: 2 }, loadCatalog()) };
+  };
+
+  const startedAt = Date.now();
+  await pm2!.restart(before.pmId);
+  await new Promise((r) => setTimeout(r, 250)); // the first failing start has exited: where the sentinel alerts
+  const during = await diagnose();
+  t.diagnostic(`during the loop: ${during.diagnosis.signatureId} at ${during.diagnosis.confidence.toFixed(2)}`);
+  assert.equal(during.diagnosis.class, 'failed-startup', during.diagnosis.reasons.join('\n'));
+
+  const errored = await eventually('PM2 giving up', async () => {
+    const proc = await processOf(1);
+    return proc.status === 'errored' ? proc : undefined;
+  }, 15_000);
+  t.diagnostic(`errored after ${errored.restarts - before.restarts} restarts in ${Date.now() - startedAt} ms`);
+  assert.equal(errored.gaveUp, true, 'PM2 marks its give-up (created_at cleared)');
+  assert.equal(errored.restarts - before.restarts, 10, 'the requested restart and nine of its own: ten failing starts');
+  assert.equal(existsSync(persistentFaultFile(stateDir, 1)), false, 'the last failing start removed the fault');
+
+  const afterGiveUp = await diagnose();
+  const one = afterGiveUp.evidence.instances.find((i) => i.instance === 1)!;
+  assert.ok(one.pm2GaveUp, 'the give-up is in the evidence');
+  assert.equal(afterGiveUp.diagnosis.signatureId, 'unstable-startup', afterGiveUp.diagnosis.reasons.join('\n'));
+  assert.equal(afterGiveUp.diagnosis.class, 'failed-startup');
+
+  // The first start after the give-up (a remediation's restart) serves.
+  await pm2!.restart(errored.pmId);
+  const { proc } = await waitHealthy(1, 1);
+  assert.equal(proc.gaveUp, undefined);
 });

@@ -47,6 +47,13 @@ test('setPersistentFault writes the file the target reads at start, creating the
   assert.deepEqual(await readdir(stateDir), ['faults-1.json'], 'no temporary file left behind');
 });
 
+test('a counted failing-startup is stored with its count of failing starts', async () => {
+  const stateDir = await tempDir();
+  const file = await setPersistentFault(stateDir, 0, { fault: 'failing-startup', starts: 10 });
+  const stored = JSON.parse(await readFile(file, 'utf8'));
+  assert.deepEqual({ ...stored, setAt: 'x' }, { fault: 'failing-startup', starts: 10, setAt: 'x' });
+});
+
 test('clearPersistentFaults removes one instance or all, and tolerates nothing to remove', async () => {
   const stateDir = await tempDir();
   await setPersistentFault(stateDir, 0, { fault: 'failing-startup' });

@@ -3,7 +3,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -153,6 +153,8 @@ test('rejects fault requests it cannot understand, saying why', async () => {
     ['[1,2]', /expected a JSON object/],
     ['{', /not valid JSON/],
     ['{"fault":"crash-loop"}', /unavailable: this instance was started without DEMO_STATE_DIR/],
+    ['{"fault":"failing-startup","starts":0}', /"starts": a number from 1 to 1000, got 0/],
+    ['{"fault":"failing-startup","starts":2.5}', /"starts": a whole number, got 2.5/],
   ];
   for (const [body, message] of cases) {
     const answer = await post(`${target.url}/__faults`, body);
@@ -324,6 +326,29 @@ test('failing-startup dies with a stack trace before listening; an unreadable fa
   await writeFile(persistentFaultFile(stateDir, 3), '{"fault":"crash-loop","delayMs":-5}');
   const target = await startTarget({ DEMO_STATE_DIR: stateDir, NODE_APP_INSTANCE: '3' });
   assert.match(target.output(), /ignoring unreadable persistent fault file .*delayMs.*a number from 0 to 600000, got -5/);
+  assert.deepEqual((await listFaults(target.url)).faults, []);
+  target.child.kill('SIGKILL');
+});
+
+test('failing-startup with starts: that many starts fail, counting the file down; the last removes it and the next start serves', async () => {
+  const stateDir = await tempDir();
+  await setPersistentFault(stateDir, 0, { fault: 'failing-startup', starts: 2 });
+  const stored = () => JSON.parse(readFileSync(persistentFaultFile(stateDir, 0), 'utf8')) as { fault: string; starts: number; setAt: string };
+  const setAt = stored().setAt;
+
+  await assert.rejects(startTarget({ DEMO_STATE_DIR: stateDir }), (err: any) => {
+    assert.equal(err.code, 1);
+    assert.match(err.output, /Error: failing-startup fault: instance 0 refuses to start \(1 more start\(s\) will fail\)/);
+    return true;
+  });
+  assert.deepEqual(stored(), { fault: 'failing-startup', starts: 1, setAt }, 'counted down, set when it was set');
+  await assert.rejects(startTarget({ DEMO_STATE_DIR: stateDir }), (err: any) => {
+    assert.match(err.output, /refuses to start \(the last failing start: the next one succeeds\)/);
+    return true;
+  });
+  assert.equal(existsSync(persistentFaultFile(stateDir, 0)), false, 'the last failing start removed the fault');
+  const target = await startTarget({ DEMO_STATE_DIR: stateDir });
+  assert.equal((await get(`${target.url}/healthz`)).status, 200);
   assert.deepEqual((await listFaults(target.url)).faults, []);
   target.child.kill('SIGKILL');
 });
