@@ -1,5 +1,6 @@
 // Evidence builders for classification tests: an instance is a list of PM2 + health samples, the
-// service adds alerts. Defaults describe a healthy instance and no alert.
+// service adds alerts. Defaults describe a healthy instance and no alert. pm2Process: what PM2 lists.
+import type { Pm2Process } from '../../pm2/client';
 import type { RiskFlag } from '../../signals/alert';
 import type { Evidence, IncidentClass, InstanceEvidence, InstanceSample, PolicySnapshot } from '../../policy/types';
 
@@ -71,3 +72,22 @@ export const looks = {
   /** A serving process that exited: PM2 restarted it between the first and second look, and it answers again. */
   crashedAndBack: [{ status: 'stopped', health: 'refused' as const, httpStatus: null, restarts: 3 }, { restarts: 4 }, { restarts: 4 }],
 };
+
+/** A PM2 process as `Pm2Client.list` reports it: online, fork mode, never restarted, unless `over` says otherwise. */
+export function pm2Process(instance: number, over: Partial<Pm2Process> = {}): Pm2Process {
+  return {
+    pmId: instance,
+    name: 'svc',
+    instance,
+    pid: 100 + instance,
+    status: 'online',
+    execMode: 'fork',
+    restarts: 0,
+    unstableRestarts: 0,
+    exitCode: null,
+    startedAt: 0,
+    memoryBytes: 0,
+    cpuPercent: 0,
+    ...over,
+  };
+}

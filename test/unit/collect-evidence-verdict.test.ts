@@ -19,28 +19,12 @@ import { classify } from '../../policy/classify';
 import { loadCatalog } from '../../policy/catalog/load';
 import type { Evidence } from '../../policy/types';
 import { freePortRange } from '../helpers/system';
-import { alerts, policy } from '../helpers/evidence';
+import { alerts, pm2Process, policy } from '../helpers/evidence';
 
 const T0 = 1_000_000;
 
 function proc(instance: number, over: Partial<Pm2Process> = {}): Pm2Process {
-  return {
-    pmId: instance,
-    name: 'svc',
-    instance,
-    pid: 100 + instance,
-    status: 'online',
-    execMode: 'fork',
-    restarts: 0,
-    unstableRestarts: 0,
-    exitCode: null,
-    startedAt: 0,
-    memoryBytes: 50e6,
-    cpuPercent: 1,
-    minUptimeMs: 2000,
-    maxRestarts: 10,
-    ...over,
-  };
+  return pm2Process(instance, { memoryBytes: 50e6, cpuPercent: 1, minUptimeMs: 2000, maxRestarts: 10, ...over });
 }
 
 const quiet = { restartsDuringDiagnosis: 0, answering: false };

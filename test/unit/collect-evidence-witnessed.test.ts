@@ -14,11 +14,12 @@ import type { Pm2Client, Pm2Process } from '../../pm2/client';
 import type { Evidence } from '../../policy/types';
 import type { Witnessed } from '../../signals/alert';
 import { freePortRange } from '../helpers/system';
+import { pm2Process } from '../helpers/evidence';
 
 const PROBE_TIMEOUT_MS = 400;
 
 function proc(instance: number, over: Partial<Pm2Process> = {}): Pm2Process {
-  return { pmId: instance, name: 'svc', instance, pid: 100 + instance, status: 'online', execMode: 'fork', restarts: 0, unstableRestarts: 0, exitCode: null, startedAt: 0, memoryBytes: 50e6, cpuPercent: 99, ...over };
+  return pm2Process(instance, { memoryBytes: 50e6, cpuPercent: 99, ...over });
 }
 
 function witness(at: number, over: Partial<Witnessed> = {}): Witnessed {

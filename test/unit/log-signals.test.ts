@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { collectLogEvidence } from '../../activities/log-evidence';
+import { pm2Process } from '../helpers/evidence';
 import { CatalogError, loadCatalog } from '../../policy/catalog/load';
 import {
   compileLogSignals,
@@ -312,21 +313,8 @@ describe('reading log tails', () => {
 describe('log evidence of a service', () => {
   const now = Date.now();
   const settings = { ...shipped.settings };
-  const proc = (pmId: number, instance: number, over: Partial<Pm2Process> = {}): Pm2Process => ({
-    pmId,
-    name: 'api',
-    instance,
-    pid: 100 + pmId,
-    status: 'online',
-    execMode: 'fork',
-    restarts: 0,
-    unstableRestarts: 0,
-    exitCode: null,
-    startedAt: 0,
-    memoryBytes: 0,
-    cpuPercent: 0,
-    ...over,
-  });
+  const proc = (pmId: number, instance: number, over: Partial<Pm2Process> = {}): Pm2Process => pm2Process(instance, { pmId, name: 'api', pid: 100 + pmId, ...over });
+
   const line = (msg: string, at = now) => JSON.stringify({ time: new Date(at).toISOString(), level: 'error', msg });
 
   test('one entry per file: a shared (merged) file once for every instance writing it, with what matched', async () => {
