@@ -17,7 +17,7 @@ import { sleep, type ActivityDeps } from './deps';
 import { collectLogEvidence } from './log-evidence';
 import { deployEvidence } from './deploy-evidence';
 import { trustedWitness } from './witnessed-evidence';
-import { awaitingVerdict, exitReported, startLimitsOf } from './pm2-verdict';
+import { awaitingVerdict, exitReported, startLimitsOf, verdictSeen } from './pm2-verdict';
 
 /** Between looks while waiting for PM2's verdict: a failing start-up exits every few hundred ms. */
 export const VERDICT_POLL_MS = 200;
@@ -141,16 +141,3 @@ export async function collectEvidence({ config, pm2 }: ActivityDeps, req: Eviden
   };
 }
 
-/** What ended the wait for one instance, from its last look. */
-function verdictSeen(i: InstanceEvidence): string {
-  const last = i.samples[i.samples.length - 1];
-  if (!last) return 'gone from PM2';
-  if (last.status === 'errored') return 'PM2 gave up on it';
-  if (i.restartsDuringDiagnosis > 0) {
-    const unstable = i.unstableRestartsDuringDiagnosis ?? 0;
-    return unstable > 0 ? `it exited again and PM2 counted ${unstable} unstable restart(s)` : 'it exited again and PM2 did not count it as unstable';
-  }
-  if (last.health === 'ok') return 'it answered its health check';
-  if (last.status !== 'online' && last.status !== 'launching') return `PM2 status ${last.status}`;
-  return "it outlived PM2's min_uptime";
-}

@@ -55,14 +55,13 @@ export async function waitOutPm2Retries(
   const started = now();
   let lastRestartAt = started;
   let previous = first;
-  let stoppedBefore = false;
-  let restartsWhenStopped = first.restarts;
   while (now() - started < timing.maxWaitMs) {
     await sleep(timing.pollMs);
     opts.alive?.();
     const p = await look();
     if (!p) return { kind: 'not-retrying' };
-    if (p.restarts !== previous.restarts || p.pid !== previous.pid) lastRestartAt = now();
+    const prior = previous;
+    if (p.restarts !== prior.restarts || p.pid !== prior.pid) lastRestartAt = now();
     previous = p;
     const seen = { waitedMs: now() - started, restarts: p.restarts - first.restarts };
     if (p.status === 'errored') {
@@ -72,9 +71,7 @@ export async function waitOutPm2Retries(
     if (p.status === 'online' && now() - Math.max(lastRestartAt, p.startedAt) >= timing.stableMs) return { kind: 'came-up', ...seen };
     // Stopped on purpose (stopping, or stopped in two looks in a row); one "stopped" look in a loop is PM2
     // between an exit and its relaunch, and restarting then would start it twice.
-    if (p.status === 'stopping' || (p.status === 'stopped' && stoppedBefore && p.restarts === restartsWhenStopped)) return { kind: 'not-retrying' };
-    stoppedBefore = p.status === 'stopped';
-    restartsWhenStopped = p.restarts;
+    if (p.status === 'stopping' || (p.status === 'stopped' && prior.status === 'stopped' && p.restarts === prior.restarts)) return { kind: 'not-retrying' };
   }
   return { kind: 'still-retrying', waitedMs: now() - started, restarts: previous.restarts - first.restarts };
 }

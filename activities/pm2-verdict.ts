@@ -7,7 +7,7 @@
 // start as stable) or PM2 stops restarting it — whichever comes first, and never past the wait's deadline.
 // Pure: the activity supplies the looks and the clock.
 import type { Pm2Process } from '../pm2/client';
-import type { Evidence } from '../policy/types';
+import type { Evidence, InstanceEvidence } from '../policy/types';
 
 /** PM2's own defaults (lib/God.js handleExit) for a process that sets neither. */
 export const PM2_DEFAULT_START_LIMITS = { minUptimeMs: 1000, maxRestarts: 16 } as const;
@@ -59,4 +59,18 @@ export function awaitingVerdict(p: Pm2Process, seen: WatchedSoFar, reported: boo
   if (upMs >= minUptimeMs) return null;
   if (p.unstableRestarts === 0 && !reported) return null;
   return `started ${(Math.max(0, upMs) / 1000).toFixed(1)} s ago and not answering yet, within PM2's min_uptime of ${(minUptimeMs / 1000).toFixed(1)} s`;
+}
+
+/** What ended the wait for one instance, from its last look. */
+export function verdictSeen(i: InstanceEvidence): string {
+  const last = i.samples[i.samples.length - 1];
+  if (!last) return 'gone from PM2';
+  if (last.status === 'errored') return 'PM2 gave up on it';
+  if (i.restartsDuringDiagnosis > 0) {
+    const unstable = i.unstableRestartsDuringDiagnosis ?? 0;
+    return unstable > 0 ? `it exited again and PM2 counted ${unstable} unstable restart(s)` : 'it exited again and PM2 did not count it as unstable';
+  }
+  if (last.health === 'ok') return 'it answered its health check';
+  if (!STARTING.has(last.status)) return `PM2 status ${last.status}`;
+  return "it outlived PM2's min_uptime";
 }
