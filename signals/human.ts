@@ -1,10 +1,20 @@
 // Payloads of the signals a human sends (CLI, Temporal CLI, Web UI). Every one names its operator so
 // the history records who did what; anything malformed is recorded and ignored, never half-applied.
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ACTION_NAMES } from '../policy/actions';
 import { INCIDENT_CLASSES } from '../policy/types';
 
+/**
+ * zod itself is required on first use, like the schemas: the incident workflow imports this module, and the
+ * reusable V8 context evaluates every module a new workflow imports in its first workflow task.
+ */
+function zod(): typeof z {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred evaluation, see above
+  return (require('zod') as typeof import('zod')).z;
+}
+
 function operatorPayloadSchema() {
+  const z = zod();
   return z.object({
     operator: z.string().trim().min(1, 'operator is required').max(100),
     reason: z.string().max(2000).optional(),
@@ -12,6 +22,7 @@ function operatorPayloadSchema() {
 }
 
 function resolvePayloadSchema() {
+  const z = zod();
   return operatorPayloadSchema().extend({
     rootCause: z.string().max(2000).optional(),
     fix: z.string().max(2000).optional(),

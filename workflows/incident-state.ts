@@ -1,6 +1,6 @@
 // All state of one incident in one plain class. Signal handlers call exactly one method here; the
 // workflow reads it at step boundaries. Pure and deterministic: time comes from the workflow's clock.
-import { alertSchema, type Alert, type RiskFlag } from '../signals/alert';
+import type { Alert, RiskFlag } from '../signals/alert';
 import { humanSignalPayload, type HumanSignalName, type ResolvePayload } from '../signals/human';
 import type {
   ActionRecord,
@@ -103,6 +103,7 @@ export class IncidentState {
   private readonly alertInstances = new Set<number>();
   private readonly riskFlags = new Set<RiskFlag>();
   private alertsReceived = 0;
+  private startAlertJson: string | undefined;
   private lastAlertName: string;
   private updatedAt: string;
 
@@ -156,6 +157,12 @@ export class IncidentState {
   // ---- inbound messages (one method per signal) ----
 
   receiveAlert(raw: unknown): void {
+    // signalWithStart sends the first alert twice in one request, as the input and as this signal: that copy
+    // is the input itself, which the ingress validated. Taking it as it is keeps zod (and the alert schema)
+    // out of every new incident's first workflow task, on the path to its first action.
+    if (this.isStartAlert(raw)) return this.countAlert(this.input.alert);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred evaluation, see above
+    const { alertSchema } = require('../signals/alert') as typeof import('../signals/alert');
     const parsed = alertSchema.safeParse(raw);
     if (!parsed.success) {
       this.note('signal-rejected', `Ignored an invalid alert signal: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
@@ -355,6 +362,12 @@ export class IncidentState {
 
   private now(): string {
     return new Date().toISOString();
+  }
+
+  /** A signal whose payload is exactly the alert this incident was started with (compared as JSON). */
+  private isStartAlert(raw: unknown): boolean {
+    if (this.startAlertJson === undefined) this.startAlertJson = JSON.stringify(this.input.alert);
+    return JSON.stringify(raw) === this.startAlertJson;
   }
 
   private countAlert(alert: Alert): void {

@@ -123,15 +123,20 @@ function openIncident(input: IncidentInput): IncidentState {
   const info = workflowInfo();
   const incidentId = incidentIdFor(info.firstExecutionRunId, info.startTime);
   const incident = new IncidentState(input, incidentId, info.workflowId, info.runId, info.startTime.toISOString());
-  incident.statesShownAtOnce = patched('phase-shows-escalation-at-once');
-  incident.governed = patched('actions-need-governor-permit');
-  incident.refusalsEscalate = patched('refused-action-escalates-at-once');
-  incident.retriedWorkKeepsUndo = patched('retried-action-keeps-its-undo');
-  incident.notifies = patched('notify-resolutions-and-resolve-pages');
-  incident.reportsFully = patched('report-impact-timings-and-learning');
-  incident.actsBeforeTrafficBaseline = patched('act-before-traffic-baseline');
-  incident.diagnosesLocally = patched('diagnose-locally-when-witnessed');
-  incident.leasesWhileDiagnosing = patched('lease-while-diagnosing');
+  // A run started by this code or later has every change below, and says so with one patch marker instead of
+  // nine: each marker is a command and a search-attribute upsert in the incident's first workflow task, the one
+  // that decides. Older runs replay their own markers, change by change. New changes get their own patch.
+  const current = patched('incident-changes-up-to-2026-12-01');
+  const since = (change: string) => current || patched(change);
+  incident.statesShownAtOnce = since('phase-shows-escalation-at-once');
+  incident.governed = since('actions-need-governor-permit');
+  incident.refusalsEscalate = since('refused-action-escalates-at-once');
+  incident.retriedWorkKeepsUndo = since('retried-action-keeps-its-undo');
+  incident.notifies = since('notify-resolutions-and-resolve-pages');
+  incident.reportsFully = since('report-impact-timings-and-learning');
+  incident.actsBeforeTrafficBaseline = since('act-before-traffic-baseline');
+  incident.diagnosesLocally = since('diagnose-locally-when-witnessed');
+  incident.leasesWhileDiagnosing = since('lease-while-diagnosing');
   return incident;
 }
 

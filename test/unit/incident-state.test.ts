@@ -132,6 +132,20 @@ describe('IncidentState', () => {
     assert.equal(s.timeline.filter((e) => e.kind === 'signal-rejected').length, 1);
   });
 
+  test('the start alert (the input\'s own copy) is counted as it is; any other alert signal is still validated', () => {
+    const s = fresh();
+    s.receiveAlert(structuredClone(alert));
+    // Not the start alert: zod applies the defaults of the missing fields, and refuses a bad one.
+    s.receiveAlert({ source: 'generic', service: 'localize-api', name: 'HighErrorRate', status: 'firing', startsAt: 'now', fingerprint: 'fp-3' });
+    s.receiveAlert({ ...alert, count: 0 });
+    const st = s.status();
+    assert.equal(st.alerts.received, 2);
+    assert.deepEqual(s.alertFacts().names.sort(), ['HighErrorRate', 'InstanceHealthTimeout']);
+    const rejected = s.timeline.filter((e) => e.kind === 'signal-rejected');
+    assert.equal(rejected.length, 1);
+    assert.match(rejected[0]!.summary, /count/);
+  });
+
   test('the report measures time to recovery from the alert start', () => {
     const s = fresh();
     s.close('auto-resolved', 'done');
