@@ -1,6 +1,7 @@
 // Every side effect of an incident, bound to its dependencies. Each activity's name says what it does.
 import { collectEvidence } from './collect-evidence';
 import { classifyEvidence, type ClassifyRequest } from './classify-evidence';
+import { diagnoseWitnessedFailure } from './diagnose-witnessed';
 import { restartInstances } from './restart-instances';
 import { verifyRecovery } from './verify-recovery';
 import { notifyResolved, pageHumans, publishReport, resolvePage } from './report';
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     collectEvidence: (req: EvidenceRequest) => collectEvidence(deps, req),
     classifyEvidence: (req: ClassifyRequest) => classifyEvidence(deps, req),
+    diagnoseWitnessedFailure: (req: EvidenceRequest) => diagnoseWitnessedFailure(deps, req),
     restartInstances: (req: RestartRequest) => restartInstances(deps, req),
     verifyRecovery: (req: VerifyRequest) => verifyRecovery(deps, req),
     // Notify, not wake: a page only on escalation (resolved when the incident closes), a message when it healed itself.

@@ -83,6 +83,8 @@ export class IncidentState {
   governorWaits = 0;
   /** Newer runs: the governor's lease is asked beside a witnessed failure's evidence (patch lease-while-diagnosing). */
   leasesWhileDiagnosing = false;
+  /** Newer runs: a witnessed failure's evidence and classification are one local activity beside the lease (patch incident-changes-up-to-2026-12-01). */
+  classifiesBesideLease = false;
   /** A lease granted while diagnosing and not yet used or handed back: the action chosen is checked against it. */
   lease: GrantedPermit | null = null;
   /**

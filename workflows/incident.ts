@@ -30,7 +30,7 @@ import {
   IncidentService,
   IncidentSeverity,
 } from '../signals/search-attributes';
-import type { ActionName, Diagnosis } from '../policy/types';
+import type { ActionName, Diagnosis, Evidence } from '../policy/types';
 import type { PermitOutcome, PermitVerdict } from '../signals/governor';
 import { isExcludedAction, type AutomaticAction } from '../policy/actions';
 import { afterRecoveryMs, runAction, runUndo } from './action-dispatch';
@@ -125,7 +125,8 @@ function openIncident(input: IncidentInput): IncidentState {
   const incident = new IncidentState(input, incidentId, info.workflowId, info.runId, info.startTime.toISOString());
   // A run started by this code or later has every change below, and says so with one patch marker instead of
   // nine: each marker is a command and a search-attribute upsert in the incident's first workflow task, the one
-  // that decides. Older runs replay their own markers, change by change. New changes get their own patch.
+  // that decides. Older runs replay their own markers, change by change; the last change (classification
+  // beside the lease) came with this marker and has none of its own. Later changes get their own patch.
   const current = patched('incident-changes-up-to-2026-12-01');
   const since = (change: string) => current || patched(change);
   incident.statesShownAtOnce = since('phase-shows-escalation-at-once');
@@ -137,6 +138,7 @@ function openIncident(input: IncidentInput): IncidentState {
   incident.actsBeforeTrafficBaseline = since('act-before-traffic-baseline');
   incident.diagnosesLocally = since('diagnose-locally-when-witnessed');
   incident.leasesWhileDiagnosing = since('lease-while-diagnosing');
+  incident.classifiesBesideLease = current;
   return incident;
 }
 
@@ -168,6 +170,16 @@ async function diagnose(incident: IncidentState): Promise<Diagnosis> {
     incident.trafficBaseline.catch(() => undefined); // awaited by the report; a cancellation must not surface here first
   }
   const leased = leasing(incident) ? askForLease(incident) : Promise.resolve(false);
+  const { evidence, diagnosis } =
+    incident.classifiesBesideLease && leasing(incident) ? await lookAndClassifyBesideLease(incident, leased) : await lookThenClassify(incident, leased);
+  incident.recordCapacity(evidence);
+  incident.recordDiagnosis(diagnosis);
+  publish(incident);
+  return diagnosis;
+}
+
+/** Evidence, then its classification: two steps, so alerts that arrived meanwhile count too. */
+async function lookThenClassify(incident: IncidentState, leased: Promise<boolean>): Promise<{ evidence: Evidence; diagnosis: Diagnosis }> {
   const [evidence] = await Promise.all([
     diagnosing(incident).collectEvidence.executeWithOptions(
       { summary: `Collect evidence for ${incident.service}: PM2 state, health probes and error logs of every instance` },
@@ -177,15 +189,33 @@ async function diagnose(incident: IncidentState): Promise<Diagnosis> {
   ]);
   // A granted lease says the governor's mode is auto: classification need not read it again.
   const governorMode = (await leased) ? ({ governorMode: 'auto' } as const) : {};
-  const diagnosis = await diagnosing(incident).classifyEvidence.executeWithOptions(
+  const diagnosis = await classify(incident, evidence, governorMode);
+  return { evidence, diagnosis };
+}
+
+/**
+ * The first look at a witnessed failure (newer runs): evidence and classification in one local activity
+ * beside the lease, classified in the mode a granted lease proves (auto) — one hand-over fewer before the
+ * first action. No signal can arrive inside that one workflow task, so classifying with the alerts known
+ * before the evidence loses nothing. Without the lease, classification runs again and reads the governor.
+ */
+async function lookAndClassifyBesideLease(incident: IncidentState, leased: Promise<boolean>): Promise<{ evidence: Evidence; diagnosis: Diagnosis }> {
+  const [looked, granted] = await Promise.all([
+    diagnoseLocally.diagnoseWitnessedFailure.executeWithOptions(
+      { summary: `Diagnose ${incident.service}: PM2 state, health probes and error logs of every instance, matched against the signature catalog` },
+      [{ service: incident.service, alerts: incident.alertFacts() }],
+    ),
+    leased,
+  ]);
+  return granted ? looked : { evidence: looked.evidence, diagnosis: await classify(incident, looked.evidence, {}) };
+}
+
+function classify(incident: IncidentState, evidence: Evidence, governorMode: { governorMode?: 'auto' }): Promise<Diagnosis> {
+  return diagnosing(incident).classifyEvidence.executeWithOptions(
     { summary: `Classify ${incident.service}: match the evidence against the signature catalog` },
     // Alerts that arrived while the evidence was being collected count too (a storm's second instance).
     [{ ...evidence, alerts: incident.alertFacts(), ...governorMode }],
   );
-  incident.recordCapacity(evidence);
-  incident.recordDiagnosis(diagnosis);
-  publish(incident);
-  return diagnosis;
 }
 
 async function carryOut(incident: IncidentState, decision: Decision): Promise<void> {

@@ -1,6 +1,7 @@
 // The lease while diagnosing, as the incident workflow uses it: a real Temporal server and a real Worker
 // running incidentWorkflow, with fake activities standing in for PM2, the probes and the governor, so each
-// answer of the governor can be chosen. A witnessed failure asks for the lease beside its evidence; the
+// answer of the governor can be chosen. A witnessed failure asks for the lease beside its evidence (and,
+// in newer runs, its classification, in one local activity: classified again if no lease comes); the
 // action chosen then either keeps to the lease's blast radius (acted on at once, no permit asked) or not
 // (escalated in the governor's words, the lease handed back unused); a lease not granted leaves the permit
 // to be asked in line, as before leases existed.
@@ -79,6 +80,11 @@ const activities: Partial<Activities> = {
       playbook: ['pm2-restart'],
       policy: { mode: 'auto', confidenceThreshold: 0.7, maxFailedAttempts: 2 },
     };
+  },
+  // The first look beside the lease (newer runs): the two fakes above in one local activity, in mode auto.
+  async diagnoseWitnessedFailure(req) {
+    const evidence = await activities.collectEvidence!(req);
+    return { evidence, diagnosis: await activities.classifyEvidence!({ ...evidence, governorMode: 'auto' }) };
   },
   async requestActionLease(req) {
     of(req.service).leases.push(req);
@@ -177,7 +183,7 @@ describe('the lease while diagnosing, in the incident workflow (real Temporal, f
     assert.deepEqual(seen.leases[0], { incidentWorkflowId: handle.workflowId, incidentId: report.incidentId, service, instances: 1 });
     assert.equal(seen.permits, 0, 'no permit asked in line');
     assert.deepEqual(seen.restarts, [[1]]);
-    assert.deepEqual(seen.classifiedWithMode, ['auto'], 'a granted lease says the mode: no query');
+    assert.deepEqual(seen.classifiedWithMode, ['auto'], 'a granted lease says the mode: classified once, no query');
     assert.deepEqual(seen.releases, [{ permitId: 'lease-1', outcome: 'verified', action: 'pm2-restart' }]);
     const permitNote = (await handle.query(timelineQuery)).find((e) => e.kind === 'permit' && /under the lease/.test(e.summary));
     assert.match(permitNote?.summary ?? '', /pm2-restart under the lease lease-1 granted while diagnosing: 0 of 2 instance\(s\) out at once \(bound 1\)/);
@@ -204,6 +210,7 @@ describe('the lease while diagnosing, in the incident workflow (real Temporal, f
     assert.equal(report.outcome, 'auto-resolved');
     assert.equal(seen.leases.length, 1);
     assert.equal(seen.permits, 1, 'asked in line');
+    assert.deepEqual(seen.classifiedWithMode, ['auto', undefined], 'classified beside the lease in mode auto, then again reading the governor');
     assert.deepEqual(seen.restarts, [[1]]);
     assert.ok((await handle.query(timelineQuery)).some((e) => e.kind === 'lease' && /No lease while diagnosing \(not-asked: fake: the governor is busy\)/.test(e.summary)));
     assert.deepEqual(seen.releases, [{ permitId: 'permit-1', outcome: 'verified', action: 'pm2-restart' }]);

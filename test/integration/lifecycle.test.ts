@@ -43,9 +43,9 @@ describe('incident lifecycle on real Temporal and PM2', () => {
     await waitForHealthy(sys.basePort, 2, 5_000);
 
     const summaries = await activitySummaries(handle);
-    // The governor's lease is asked beside the evidence (either may finish first), then classification, then the restart.
+    // The governor's lease is asked beside the diagnosis (evidence and classification in one step; either may finish first), then the restart.
     const steps = summaries.map((s) => s.split(' ')[0]);
-    assert.deepEqual([steps[0], ...steps.slice(1, 3).sort(), ...steps.slice(3)], ['Measure', 'Ask', 'Collect', 'Classify', 'pm2-restart', 'Verify', 'Return', 'Estimate', 'Report'], `activity summaries: ${summaries.join(' | ')}`);
+    assert.deepEqual([steps[0], ...steps.slice(1, 3).sort(), ...steps.slice(3)], ['Measure', 'Ask', 'Diagnose', 'pm2-restart', 'Verify', 'Return', 'Estimate', 'Report'], `activity summaries: ${summaries.join(' | ')}`);
     assert.ok(summaries.some((s) => s.startsWith(`Ask the governor for a lease on ${sys.service} while diagnosing`)), summaries.join(' | '));
     assert.ok(summaries.every((s) => s.length > 20), 'every activity has a readable summary');
     const described = await handle.describe();

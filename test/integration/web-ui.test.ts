@@ -99,8 +99,7 @@ describe('the Temporal Web UI tells an incident’s story', () => {
       await page.getByTestId('workflow-id-heading').filter({ hasText: workflowId }).waitFor();
       const timeline = page.locator('svg text');
       const steps: Array<string | RegExp> = [
-        /^collectEvidence$/,
-        /^classifyEvidence$/,
+        /^diagnoseWitnessedFailure$/,
         /^requestActionLease$/,
         `restartInstances • pm2-restart ${sys.service} pm_id 1`,
         `verifyRecovery • Verify ${sys.service}: health restored`,
@@ -139,7 +138,7 @@ describe('the Temporal Web UI tells an incident’s story', () => {
       await page.getByText(`Verify ${sys.service}: health restored`).first().waitFor();
       const body = await page.locator('body').innerText();
       const events = body.slice(body.indexOf('Events with Metadata'));
-      const order = ['Collect evidence for', 'Classify', 'pm2-restart', 'Verify', 'Report'].map((s) => events.indexOf(`${s} `));
+      const order = ['Diagnose', 'pm2-restart', 'Verify', 'Report'].map((s) => events.indexOf(`${s} `));
       assert.ok(order.every((i) => i >= 0), `every step listed in User Metadata: ${JSON.stringify(order)}\n${events}`);
       assert.deepEqual([...order].sort((a, b) => a - b), order, 'steps listed in the order they ran');
       await page.screenshot({ path: path.join(REPORTS, 'web-ui-incident-metadata.png'), fullPage: false });

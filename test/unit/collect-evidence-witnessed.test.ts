@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { collectEvidence } from '../../activities/collect-evidence';
+import { diagnoseWitnessedFailure, type WitnessedDiagnosis } from '../../activities/diagnose-witnessed';
 import { trustedWitness } from '../../activities/witnessed-evidence';
 import type { ActivityDeps } from '../../activities/deps';
 import { parseConfig } from '../../config/load';
@@ -72,17 +73,36 @@ describe('collectEvidence with a witnessed hung instance', () => {
     }
   });
 
-  function collect(processes: Pm2Process[], alerts: Evidence['alerts']) {
+  function depsWith(processes: Pm2Process[], mode: 'auto' | 'observe' = 'auto') {
     const config = parseConfig({
       services: [{ name: 'svc', basePort, instances: 2 }],
-      policy: { diagnosis: { samples: 3, sampleIntervalMs: 100, probeTimeoutMs: PROBE_TIMEOUT_MS } },
+      policy: { mode, diagnosis: { samples: 3, sampleIntervalMs: 100, probeTimeoutMs: PROBE_TIMEOUT_MS } },
     });
-    let looks = 0;
-    const pm2 = { listApp: async () => (looks++, processes) } as unknown as Pm2Client;
-    const deps: ActivityDeps = { config, pm2, logger: createLogger('test') };
-    const started = performance.now();
-    return new MockActivityEnvironment().run<[], Evidence, () => Promise<Evidence>>(() => collectEvidence(deps, { service: 'svc', alerts })).then((evidence) => ({ evidence, looks, ms: performance.now() - started }));
+    const deps: ActivityDeps & { looks: number } = { config, pm2: {} as Pm2Client, logger: createLogger('test'), looks: 0 };
+    deps.pm2 = { listApp: async () => (deps.looks++, processes) } as unknown as Pm2Client;
+    return deps;
   }
+
+  function collect(processes: Pm2Process[], alerts: Evidence['alerts']) {
+    const deps = depsWith(processes);
+    const started = performance.now();
+    return new MockActivityEnvironment()
+      .run<[], Evidence, () => Promise<Evidence>>(() => collectEvidence(deps, { service: 'svc', alerts }))
+      .then((evidence) => ({ evidence, looks: deps.looks, ms: performance.now() - started }));
+  }
+
+  test('diagnoseWitnessedFailure: the same evidence, classified in mode auto whatever the configured mode', async () => {
+    // The governor is never read: the workflow uses this classification only under a granted lease (mode auto).
+    const deps = depsWith([proc(0), proc(1)], 'observe');
+    const { evidence, diagnosis } = await new MockActivityEnvironment().run<[], WitnessedDiagnosis, () => Promise<WitnessedDiagnosis>>(() =>
+      diagnoseWitnessedFailure(deps, { service: 'svc', alerts: alertsWith({ ...witness(Date.now()), instance: 1 }) }),
+    );
+    assert.equal(deps.looks, 1);
+    assert.deepEqual(evidence.instances.map((i) => [i.instance, i.samples.map((s) => s.health)]).sort(), [[0, ['ok']], [1, ['timeout', 'timeout']]]);
+    assert.equal(diagnosis.class, 'deadlock');
+    assert.equal(diagnosis.policy.mode, 'auto');
+    assert.deepEqual(diagnosis.affectedPmIds, [1]);
+  });
 
   test('one look: the hung instance is not probed again, the healthy one is', async () => {
     const { evidence, looks, ms } = await collect([proc(0), proc(1)], alertsWith({ ...witness(Date.now()), instance: 1 }));
