@@ -5,11 +5,11 @@
 // target, worker in-process). Against the Temporal floor on the same server in the same
 // run: a no-op workflow with one activity round trip (start → activity → result), interleaved with the
 // incidents, measured both on the healthy system and under the decision's own load (right after the fault
-// is injected, while the hung instance spins a core and before the sentinel alerts): the ratio that
-// counts compares like with like. Each decision is broken into phases read from the history: until the first workflow task
-// starts, the decision itself (first workflow task started → the task that schedules the action completed:
-// evidence and the governor's lease side by side, then classification, as local activities in the incident's
-// first task), and the action's dispatch.
+// is injected, while the hung instance spins a core and before the sentinel alerts): the ratio that counts
+// compares like with like. Each decision is broken into phases read from the history: until the first
+// workflow task starts, the decision itself (first workflow task started → the task that schedules the action
+// completed: the governor's lease beside the evidence and its classification, local activities in the
+// incident's first task), and the action's dispatch.
 // Numbers, not assertions; writes reports/bench-decision.json.
 process.env.ZT_TEMPORAL_METRICS_ADDRESS ??= 'off';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -240,7 +240,7 @@ async function main(): Promise<void> {
   console.log(`ratio decision / floor (p50): ${ratioSameLoad.toFixed(2)}× against the floor under the same load (target ≤ 2×); ${ratio.toFixed(2)}× against the healthy floor`);
   console.log('where the decision goes (p50 / p95):');
   console.log(`  to the first workflow task  ${phases.toFirstTaskMs.p50} / ${phases.toFirstTaskMs.p95} ms`);
-  console.log(`  deciding (first task → the task scheduling the action completed: evidence and lease, classification) ${phases.decidingMs.p50} / ${phases.decidingMs.p95} ms`);
+  console.log(`  deciding (first task → the task scheduling the action completed: lease beside evidence and classification) ${phases.decidingMs.p50} / ${phases.decidingMs.p95} ms`);
   console.log(`  dispatch of the action      ${phases.dispatchMs.p50} / ${phases.dispatchMs.p95} ms`);
 
   const out = {
@@ -250,7 +250,7 @@ async function main(): Promise<void> {
       decision: "the sentinel's alert through Ingest.ingest() (workflow started) → ActivityTaskStarted of restartInstances in the incident history (same host clock)",
       floor: 'client.workflow.start → result of a workflow running one no-op activity, same server, same process, interleaved with the incidents: two while the system is healthy before each fault (healthy), two right after the fault is injected and before the alert, while the hung instance spins a core (faulted: the decision\'s own load)',
       ratio: 'decision p50 / faulted floor p50 (like for like); ratioHealthyP50 against the healthy floor',
-      phases: 'from the history: accepted → first WorkflowTaskStarted; → WorkflowTaskCompleted of the task that scheduled the action (the decision: evidence and the governor\'s lease side by side, then classification, as local activities); → ActivityTaskStarted of the action',
+      phases: 'from the history: accepted → first WorkflowTaskStarted; → WorkflowTaskCompleted of the task that scheduled the action (the decision: the governor\'s lease beside the evidence and its classification, local activities); → ActivityTaskStarted of the action',
     },
     runs: measured.length,
     decisionMs: decision,
