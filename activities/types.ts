@@ -1,9 +1,15 @@
 // Inputs and outputs of the activities, shared with the workflow (types only).
-import type { Evidence } from '../policy/types';
+import type { Diagnosis, Evidence } from '../policy/types';
 
 export interface EvidenceRequest {
   service: string;
   alerts: Evidence['alerts'];
+}
+
+/** What diagnosis found and what it made of it. */
+export interface EvidenceAndDiagnosis {
+  evidence: Evidence;
+  diagnosis: Diagnosis;
 }
 
 export interface RestartRequest {

@@ -31,6 +31,7 @@ import {
   IncidentSeverity,
 } from '../signals/search-attributes';
 import type { ActionName, Diagnosis, Evidence } from '../policy/types';
+import type { EvidenceAndDiagnosis } from '../activities/types';
 import type { PermitOutcome, PermitVerdict } from '../signals/governor';
 import { isExcludedAction, type AutomaticAction } from '../policy/actions';
 import { afterRecoveryMs, runAction, runUndo } from './action-dispatch';
@@ -169,9 +170,10 @@ async function diagnose(incident: IncidentState): Promise<Diagnosis> {
     incident.trafficBaseline = measureTrafficAtOpen(incident);
     incident.trafficBaseline.catch(() => undefined); // awaited by the report; a cancellation must not surface here first
   }
-  const leased = leasing(incident) ? askForLease(incident) : Promise.resolve(false);
+  const leases = leasing(incident);
+  const leased = leases ? askForLease(incident) : Promise.resolve(false);
   const { evidence, diagnosis } =
-    incident.classifiesBesideLease && leasing(incident) ? await lookAndClassifyBesideLease(incident, leased) : await lookThenClassify(incident, leased);
+    incident.classifiesBesideLease && leases ? await lookAndClassifyBesideLease(incident, leased) : await lookThenClassify(incident, leased);
   incident.recordCapacity(evidence);
   incident.recordDiagnosis(diagnosis);
   publish(incident);
@@ -179,7 +181,7 @@ async function diagnose(incident: IncidentState): Promise<Diagnosis> {
 }
 
 /** Evidence, then its classification: two steps, so alerts that arrived meanwhile count too. */
-async function lookThenClassify(incident: IncidentState, leased: Promise<boolean>): Promise<{ evidence: Evidence; diagnosis: Diagnosis }> {
+async function lookThenClassify(incident: IncidentState, leased: Promise<boolean>): Promise<EvidenceAndDiagnosis> {
   const [evidence] = await Promise.all([
     diagnosing(incident).collectEvidence.executeWithOptions(
       { summary: `Collect evidence for ${incident.service}: PM2 state, health probes and error logs of every instance` },
@@ -199,7 +201,7 @@ async function lookThenClassify(incident: IncidentState, leased: Promise<boolean
  * first action. No signal can arrive inside that one workflow task, so classifying with the alerts known
  * before the evidence loses nothing. Without the lease, classification runs again and reads the governor.
  */
-async function lookAndClassifyBesideLease(incident: IncidentState, leased: Promise<boolean>): Promise<{ evidence: Evidence; diagnosis: Diagnosis }> {
+async function lookAndClassifyBesideLease(incident: IncidentState, leased: Promise<boolean>): Promise<EvidenceAndDiagnosis> {
   const [looked, granted] = await Promise.all([
     diagnoseLocally.diagnoseWitnessedFailure.executeWithOptions(
       { summary: `Diagnose ${incident.service}: PM2 state, health probes and error logs of every instance, matched against the signature catalog` },

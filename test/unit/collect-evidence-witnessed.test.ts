@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { collectEvidence } from '../../activities/collect-evidence';
-import { diagnoseWitnessedFailure, type WitnessedDiagnosis } from '../../activities/diagnose-witnessed';
+import { diagnoseWitnessedFailure } from '../../activities/diagnose-witnessed';
+import type { EvidenceAndDiagnosis } from '../../activities/types';
 import { trustedWitness } from '../../activities/witnessed-evidence';
 import type { ActivityDeps } from '../../activities/deps';
 import { parseConfig } from '../../config/load';
@@ -94,7 +95,7 @@ describe('collectEvidence with a witnessed hung instance', () => {
   test('diagnoseWitnessedFailure: the same evidence, classified in mode auto whatever the configured mode', async () => {
     // The governor is never read: the workflow uses this classification only under a granted lease (mode auto).
     const deps = depsWith([proc(0), proc(1)], 'observe');
-    const { evidence, diagnosis } = await new MockActivityEnvironment().run<[], WitnessedDiagnosis, () => Promise<WitnessedDiagnosis>>(() =>
+    const { evidence, diagnosis } = await new MockActivityEnvironment().run<[], EvidenceAndDiagnosis, () => Promise<EvidenceAndDiagnosis>>(() =>
       diagnoseWitnessedFailure(deps, { service: 'svc', alerts: alertsWith({ ...witness(Date.now()), instance: 1 }) }),
     );
     assert.equal(deps.looks, 1);
