@@ -162,7 +162,6 @@ async function main(): Promise<void> {
 
   const floorOnce = async (record: FloorRun['when'] | null, into: FloorRun[] = floors) => {
     const t0 = performance.now();
-    const wall0 = Date.now();
     const handle = await client.workflow.start('floorWorkflow', { taskQueue: floorQueue, workflowId: `floor-${process.pid}-${floorSeq++}` });
     const startReturned = Date.now();
     await handle.result();
@@ -170,7 +169,6 @@ async function main(): Promise<void> {
     const events = (await handle.fetchHistory()).events ?? [];
     const act = activityTimes(events).get('floorActivity');
     if (record) into.push({ when: record, roundTripMs, toActivityMs: (act?.started ?? NaN) - startReturned, endedAt: Date.now() });
-    return wall0;
   };
 
   try {
