@@ -17,6 +17,7 @@ import { startSentinel } from '../../sentinel';
 import { workflowIdFor } from '../../signals/incident';
 import { ingestSink } from '../../workers/alert-sink';
 import { createIncidentWorker, type IncidentWorker } from '../../workers/incident-worker';
+import { ensureGovernor } from '../../signals/governor-client';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from './temporal';
 import { openLedger, type Ledger } from '../../ledger';
 import { dropSchema, testPostgres, TEST_DATABASE_URL, uniqueSchema } from './postgres';
@@ -137,6 +138,9 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
     workflowBundle: await workflowBundle(),
   });
   const running = worker.run();
+  // As a production worker does at start (workers/system.ts): the governor runs before the first incident,
+  // so a drill's first incident is not the one that pays for starting it.
+  await ensureGovernor(temporal.client, config, 'test system');
   let sentinel: { stop(): Promise<void> } | undefined;
 
   return {
