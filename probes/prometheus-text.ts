@@ -84,10 +84,21 @@ function readQuoted(line: string, start: number): [string, number] {
   throw new Error('unterminated label value');
 }
 
+// Prometheus reads values with Go's strconv.ParseFloat, which takes NaN and infinities in any case
+// ("Nan" is what prom-client writes for a gauge with no data yet, e.g. event-loop lag right after a start).
+const SPECIAL_VALUES = new Map<string, number>([
+  ['nan', NaN],
+  ['inf', Infinity],
+  ['+inf', Infinity],
+  ['-inf', -Infinity],
+  ['infinity', Infinity],
+  ['+infinity', Infinity],
+  ['-infinity', -Infinity],
+]);
+
 function parseValue(text: string): number {
-  if (text === '+Inf' || text === 'Inf') return Infinity;
-  if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
+  const special = SPECIAL_VALUES.get(text.toLowerCase());
+  if (special !== undefined) return special;
   const value = Number(text);
   if (Number.isNaN(value)) throw new Error(`value ${JSON.stringify(text)} is not a number`);
   return value;

@@ -49,6 +49,13 @@ for (const c of cases) {
 
 test('NaN values parse as NaN', () => {
   assert.ok(Number.isNaN(parsePrometheusText('m NaN')[0]!.value));
+  // prom-client's spelling for a gauge with no data yet: Prometheus (Go's ParseFloat) reads any case.
+  assert.ok(Number.isNaN(parsePrometheusText('nodejs_eventloop_lag_mean_seconds Nan')[0]!.value));
+  assert.deepEqual(
+    parsePrometheusText('a inf\nb -INF\nc +Infinity').map((s) => s.value),
+    [Infinity, -Infinity, Infinity],
+  );
+  assert.throws(() => parsePrometheusText('m constructor'), /value "constructor" is not a number/);
 });
 
 const bad: Array<[string, string]> = [
