@@ -92,7 +92,9 @@ export const deployDetector: DetectorFactory = ({ service, pm2, sentinel, logger
         if (current && current.subject !== observation.subject) superseded.set(current.subject, { observation: current, roundsLeft: damping.samples });
         superseded.delete(observation.subject);
         current = observation;
-        observations.push(observation);
+        // With no instance's scrape answered this round there is no traffic to judge: no verdict, rather
+        // than a healthy one that would reset the damping of a release that is failing.
+        if (histories.size > 0 || verdict.phase !== 'judged') observations.push(observation);
       }
       for (const [subject, entry] of superseded) {
         observations.push({ ...entry.observation, failing: false, summary: `${service.name} release ${entry.observation.labels?.release} was superseded by a later deploy.` });

@@ -131,6 +131,10 @@ test('deployDetector: off without a deploy section; names the release; a superse
   assert.equal(bad?.alertName, 'BadDeploy');
   assert.deepEqual(bad?.labels, { release: 'v2', deployedAt: v2.at });
   assert.match(bad?.summary ?? '', /release v2 .* 20 of 30 requests since warm-up failed/);
+  metricsText = 'http_requests_total{route="/api/videos"} not-a-number';
+  assert.deepEqual(await detector.observe(), [], 'a round with no scrape answered gives no verdict, not a healthy one');
+  metricsText = exposition(120, 25);
+  assert.equal((await detector.observe())[0]?.failing, true, 'judged again once a scrape answers');
 
   await registry.recordDeploy({ service: 'svc', version: 'v1', by: 'rollback' });
   const rolledBack = await detector.observe();
