@@ -96,11 +96,14 @@ const SPECIAL_VALUES = new Map<string, number>([
   ['-infinity', -Infinity],
 ]);
 
+/** A sample value or an `le` bound as Prometheus reads it; NaN when it is not a number. */
+export function prometheusFloat(text: string): number {
+  return SPECIAL_VALUES.get(text.toLowerCase()) ?? Number(text);
+}
+
 function parseValue(text: string): number {
-  const special = SPECIAL_VALUES.get(text.toLowerCase());
-  if (special !== undefined) return special;
-  const value = Number(text);
-  if (Number.isNaN(value)) throw new Error(`value ${JSON.stringify(text)} is not a number`);
+  const value = prometheusFloat(text);
+  if (Number.isNaN(value) && text.toLowerCase() !== 'nan') throw new Error(`value ${JSON.stringify(text)} is not a number`);
   return value;
 }
 

@@ -1,7 +1,7 @@
 // Turns one scrape of a target's /metrics into per-route counters: requests, 5xx answers and the latency
 // histogram. The names are the conventional ones (prom-client's examples, the demo target, most Node HTTP
 // middlewares); a service exposing other names is not watched by the routes or deploy detectors.
-import type { Sample } from '../../probes/prometheus-text';
+import { prometheusFloat, type Sample } from '../../probes/prometheus-text';
 
 export const REQUESTS_METRIC = 'http_requests_total';
 export const DURATION_METRIC = 'http_request_duration_seconds';
@@ -49,7 +49,7 @@ export function toSnapshot(at: number, samples: Sample[], ignoreRoutes: Readonly
       if (s.labels.status?.startsWith('5')) c.errors += s.value;
     } else if (s.name === `${DURATION_METRIC}_bucket` && s.labels.le !== undefined) {
       // Summed over any other labels (method, status) so each route has one histogram.
-      const le = s.labels.le === '+Inf' ? Infinity : Number(s.labels.le);
+      const le = prometheusFloat(s.labels.le);
       if (Number.isNaN(le)) continue;
       const perLe = buckets.get(route) ?? new Map<number, number>();
       perLe.set(le, (perLe.get(le) ?? 0) + s.value);
